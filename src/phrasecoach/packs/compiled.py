@@ -1,0 +1,237 @@
+"""A rule ready to run: its matcher compiled, its exceptions and templates prepared.
+
+The engine knows the four kinds (phrases, regex, tokens, detector), never individual rules.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from ..errors import DetectorError, RegexError, TokenPatternError
+from ..kinds import jargon, requests
+from ..kinds.base import Detector, DetectorContext, Match
+from ..kinds.phrases import compile_phrases
+from ..kinds.templates import FILTERS, render, template_slots
+from ..models import Applicability, Severity, Suggestion
+from .loader import LoadedRule
+from .schema import RuleSpec
+
+DETECTORS: dict[str, type[Detector]] = {**requests.DETECTORS, **jargon.DETECTORS}
+_WORD_ATTRS = {"LOWER", "ORTH", "TEXT", "NORM"}
+
+
+def _compile_regex(rx: str, where: str) -> re.Pattern[str]:
+    try:
+        return re.compile(rx, re.IGNORECASE)
+    except re.error as e:
+        raise RegexError(f"invalid regular expression {rx!r}: {e}", where=where,
+                         hint="test it with `python -c \"import re; re.compile(r'...')\"`") from None
+
+
+def _pattern_words(patterns: list[list[dict]]) -> list[str] | None:
+    """Literal words every pattern requires (its trigger), or None if one has none."""
+    words: list[str] = []
+    for pat in patterns:
+        found = []
+        for tok in pat:
+            for attr, val in tok.items():
+                if attr.upper() in _WORD_ATTRS:
+                    if isinstance(val, str):
+                        found.append(val)
+                    elif isinstance(val, dict) and isinstance(val.get("IN"), list):
+                        found.extend(str(v) for v in val["IN"])
+            if found and tok.get("OP") not in ("?", "*"):
+                break
+        if not found:
+            return None
+        words.extend(found)
+    return words
+
+
+def validate_token_patterns(patterns: list[list[dict]], where: str) -> None:
+    from spacy.matcher import Matcher
+    from spacy.vocab import Vocab
+
+    m = Matcher(Vocab(), validate=True)
+    for i, pat in enumerate(patterns):
+        try:
+            m.add(f"p{i}", [pat])
+        except Exception as e:  # spaCy raises MatchPatternError / ValueError
+            msg = str(e).strip().splitlines()
+            detail = " ".join(x.strip() for x in msg if x.strip())[:300]
+            raise TokenPatternError(f"invalid spaCy token pattern #{i + 1}: {detail}", where=where,
+                                    hint="see https://spacy.io/usage/rule-based-matching for the "
+                                         "token attributes (LOWER, POS, DEP, OP ...)") from None
+
+
+@dataclass
+class CompiledRule:
+    spec: RuleSpec
+    pack: str
+    file: Path
+    line: int
+    severity: Severity
+    kind: str
+    needs_parse: bool
+    regexes: list[re.Pattern[str]] = field(default_factory=list)
+    detector: Detector | None = None
+    token_patterns: list[list[dict]] | None = None
+    trigger: re.Pattern[str] | None = None
+    exceptions: list[tuple[str, re.Pattern[str]]] = field(default_factory=list)
+    _matcher: object = None
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def is_strength(self) -> bool:
+        return self.spec.category == "empathy"
+
+    # ---- matching -----------------------------------------------------------------
+    def quick(self, text: str) -> bool:
+        if self.kind in ("phrases", "regex"):
+            return any(r.search(text) for r in self.regexes)
+        if self.kind == "detector":
+            return self.detector.quick(text)
+        if self.trigger is not None:
+            return self.trigger.search(text) is not None
+        return True
+
+    def candidate(self, sentence: str) -> bool:
+        if self.kind == "detector":
+            return self.detector.candidate(sentence)
+        if self.trigger is not None:
+            return self.trigger.search(sentence) is not None
+        return True
+
+    def find_lexical(self, text: str, start: int, end: int) -> list[Match]:
+        if self.kind in ("phrases", "regex"):
+            out = []
+            sent = text[start:end]
+            for r in self.regexes:
+                for m in r.finditer(sent):
+                    if m.end() == m.start():
+                        continue
+                    groups = {k: v or "" for k, v in m.groupdict().items()}
+                    out.append(Match(start + m.start(), start + m.end(), groups=groups))
+            return out
+        if self.kind == "detector" and not self.needs_parse:
+            return self.detector.find_lexical(text, start, end)
+        return []
+
+    def find_parsed(self, doc, offset: int) -> list[Match]:
+        if self.kind == "detector":
+            return self.detector.find_parsed(doc, offset)
+        if self.kind == "tokens":
+            if self._matcher is None:
+                from spacy.matcher import Matcher
+
+                m = Matcher(doc.vocab)
+                m.add(self.id, self.token_patterns)
+                self._matcher = m
+            spans = self._matcher(doc, as_spans=True)
+            return [Match(offset + s.start_char, offset + s.end_char) for s in spans]
+        return []
+
+    def vetoed(self, text: str, m: Match, sent: tuple[int, int]) -> bool:
+        for scope, rx in self.exceptions:
+            if scope == "match":
+                hay = text[m.start:m.end]
+            elif scope == "before":
+                hay = text[sent[0]:m.start]
+            elif scope == "after":
+                hay = text[m.end:sent[1]]
+            elif scope == "text":
+                hay = text
+            else:
+                hay = text[sent[0]:sent[1]]
+            if rx.search(hay):
+                return True
+        return False
+
+    def suggestions(self, text: str, m: Match, sent: tuple[int, int]) -> list[Suggestion]:
+        if m.suggestions is not None:
+            return m.suggestions
+        if not self.spec.suggest:
+            return []
+        slots = {"match": text[m.start:m.end], "before": text[sent[0]:m.start],
+                 "after": text[m.end:sent[1]], "sentence": text[sent[0]:sent[1]], **m.groups}
+        at_start = not text[sent[0]:m.start].strip(" \t\"'“(")
+        has = {"before": not at_start,
+               "after": bool(re.sub(r"[\s.!?…\"”')]+", "", slots["after"]))}
+        out = []
+        for s in self.spec.suggest:
+            if any(has[c.removeprefix("no-")] == c.startswith("no-") for c in s.when):
+                continue
+            out.append(Suggestion(replacement=render(s.replacement, slots, at_start),
+                                  applicability=s.applicability, title=s.title))
+        return out
+
+
+def compile_rule(lr: LoadedRule, ctx: DetectorContext, severity: Severity | None = None) -> CompiledRule:
+    spec = lr.spec
+    where = f"{lr.file}:{lr.line}"
+    ms = spec.match
+    regexes: list[re.Pattern[str]] = []
+    detector = None
+    trigger = None
+    needs_parse = False
+    if ms.phrases:
+        kind = "phrases"
+        regexes = [compile_phrases(ms.phrases)]
+    elif ms.regex:
+        kind = "regex"
+        regexes = [_compile_regex(r, where) for r in ms.regex]
+    elif ms.tokens:
+        kind = "tokens"
+        validate_token_patterns(ms.tokens, where)
+        # Token patterns always run on parsed sentences, but only those holding a trigger word.
+        needs_parse = True
+        if ms.trigger:
+            trigger = _compile_regex(ms.trigger, where)
+        else:
+            words = _pattern_words(ms.tokens)
+            if words:
+                alts = "|".join(sorted({re.escape(w) for w in words}, key=len, reverse=True))
+                trigger = re.compile(rf"(?<!\w)(?:{alts})(?!\w)", re.IGNORECASE)
+    else:
+        kind = "detector"
+        cls = DETECTORS.get(ms.detector)
+        if cls is None:
+            raise DetectorError(f"unknown detector `{ms.detector}`", where=where,
+                                hint=f"known detectors: {', '.join(sorted(DETECTORS))}")
+        try:
+            opts = cls.Options.model_validate(ms.options)
+        except ValidationError as e:
+            err = e.errors()[0]
+            raise DetectorError(
+                f"bad option for detector `{ms.detector}` at {'.'.join(map(str, err['loc']))}: {err['msg']}",
+                where=where,
+                hint=f"its options are: {', '.join(cls.Options.model_fields) or 'none'}") from None
+        detector = cls(opts, ctx)
+        needs_parse = cls.needs_parse
+    for s in spec.suggest:
+        for slot, filters in template_slots(s.replacement):
+            bad = [f for f in filters if f not in FILTERS]
+            if bad:
+                raise DetectorError(f"unknown template filter `{bad[0]}` in suggestion {s.replacement!r}",
+                                    where=where, hint=f"filters: {', '.join(sorted(FILTERS))}")
+    exceptions = []
+    for ex in spec.unless:
+        if ex.phrases:
+            exceptions.append((ex.scope, compile_phrases(ex.phrases)))
+        else:
+            for r in ex.regex:
+                exceptions.append((ex.scope, _compile_regex(r, where)))
+    return CompiledRule(spec=spec, pack=lr.pack, file=lr.file, line=lr.line,
+                        severity=severity or spec.severity, kind=kind, needs_parse=needs_parse,
+                        regexes=regexes, detector=detector, token_patterns=ms.tokens,
+                        trigger=trigger, exceptions=exceptions)
+
+
+__all__ = ["CompiledRule", "compile_rule", "DETECTORS", "Applicability"]

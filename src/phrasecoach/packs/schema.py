@@ -1,0 +1,170 @@
+"""The shape of a rule pack, as strict pydantic models.
+
+A misspelt key must never be a silent no-op (Vale's lesson), so every model forbids extra
+keys; the loader turns validation errors into file:line messages with a hint.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ..models import Applicability, Category, Severity
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class MatchSpec(_Strict):
+    """What a rule matches: exactly one of phrases, regex, tokens or detector."""
+
+    phrases: list[str] | None = Field(
+        default=None,
+        description="Plain phrases; contractions, apostrophes and case are handled for you.")
+    regex: list[str] | None = Field(
+        default=None, description="Python regular expressions (case-insensitive unless (?-i)).")
+    tokens: list[list[dict]] | None = Field(
+        default=None, description="spaCy Matcher token patterns (a list of patterns).")
+    detector: str | None = Field(default=None, description="A named Python detector.")
+    options: dict = Field(default_factory=dict, description="Options for the detector.")
+    span: Literal["match", "sentence"] = Field(
+        default="match", description="What the finding covers: the match or its whole sentence.")
+    trigger: str | None = Field(
+        default=None,
+        description="For token patterns: a regex a sentence must contain before it is parsed.")
+
+    @field_validator("regex", "phrases", mode="before")
+    @classmethod
+    def _one_to_list(cls, v):
+        return [v] if isinstance(v, str) else v
+
+    @model_validator(mode="after")
+    def _exactly_one(self):
+        given = [k for k in ("phrases", "regex", "tokens", "detector") if getattr(self, k)]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of phrases, regex, tokens or detector"
+                + (f" (got {', '.join(given)})" if given else " (got none)"))
+        if self.options and not self.detector:
+            raise ValueError("options are only for a detector")
+        return self
+
+
+class ExceptionSpec(_Strict):
+    """A veto: when it matches in its scope, the rule's match is dropped."""
+
+    phrases: list[str] | None = None
+    regex: list[str] | None = None
+    scope: Literal["match", "before", "after", "sentence", "text"] = "sentence"
+
+    @field_validator("regex", "phrases", mode="before")
+    @classmethod
+    def _one_to_list(cls, v):
+        return [v] if isinstance(v, str) else v
+
+    @model_validator(mode="after")
+    def _exactly_one(self):
+        if bool(self.phrases) == bool(self.regex):
+            raise ValueError("an exception gives exactly one of phrases or regex")
+        return self
+
+
+class SuggestionSpec(_Strict):
+    replacement: str = Field(
+        description="Template for the text replacing the finding's span: {match}, {before}, "
+                    "{after}, {sentence}, or a named regex group, with filters such as |ucfirst.")
+    applicability: Applicability
+    title: str = ""
+    when: list[Literal["before", "no-before", "after", "no-after"]] = Field(
+        default_factory=list,
+        description="Offer this suggestion only when the sentence has (or has no) text before "
+                    "or after the match.")
+
+
+class FlagExample(_Strict):
+    text: str = Field(description="Text the rule must flag, with the flagged span in [[ ]].")
+    rewrite: str | None = Field(
+        default=None, description="Exact text after applying this rule's safe suggestion.")
+    suggestion: str | None = Field(
+        default=None, description="Exact replacement of the best suggestion, of any applicability.")
+
+    @field_validator("text")
+    @classmethod
+    def _marked(cls, v: str) -> str:
+        if v.count("[[") != 1 or v.count("]]") != 1 or v.index("[[") > v.index("]]"):
+            raise ValueError("mark the flagged span once, as [[...]]")
+        return v
+
+    @property
+    def plain(self) -> str:
+        return self.text.replace("[[", "").replace("]]", "")
+
+    @property
+    def span(self) -> tuple[int, int]:
+        s = self.text.index("[[")
+        e = self.text.index("]]") - 2
+        return s, e
+
+
+class Examples(_Strict):
+    flag: list[FlagExample] = Field(min_length=1)
+    pass_: list[str] = Field(alias="pass", min_length=1)
+
+    @field_validator("flag", mode="before")
+    @classmethod
+    def _strings_ok(cls, v):
+        if isinstance(v, list):
+            return [{"text": x} if isinstance(x, str) else x for x in v]
+        return v
+
+
+RULE_ID = re.compile(r"^[A-Z]{2,6}\d{3,4}$")
+RULE_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+
+
+class RuleSpec(_Strict):
+    id: str = Field(description="Permanent code, e.g. PC101. Never reused.")
+    name: str = Field(description="Kebab-case name of the pattern flagged (not of the fix).")
+    category: Category
+    severity: Severity = Severity.warning
+    message: str
+    why: str
+    match: MatchSpec
+    unless: list[ExceptionSpec] = Field(default_factory=list)
+    suggest: list[SuggestionSpec] = Field(default_factory=list, max_length=3)
+    priority: int = Field(default=0, description="Higher wins when findings overlap.")
+    status: Literal["stable", "preview", "deprecated"] = "stable"
+    examples: Examples
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not RULE_ID.match(v):
+            raise ValueError("a rule id is 2-6 capital letters and 3-4 digits, e.g. PC101 or ACME001")
+        return v
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not RULE_NAME.match(v):
+            raise ValueError("a rule name is kebab-case, e.g. bare-noun-request")
+        return v
+
+
+class RuleFile(_Strict):
+    rules: list[RuleSpec] = Field(min_length=1)
+
+
+class PackMeta(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    name: str
+    description: str = ""
+    version: str = "1"
+    glossary: str | None = Field(default=None, description="A glossary file in the pack folder.")
+
+
+class Glossary(_Strict):
+    terms: dict[str, str] = Field(description="Term or acronym -> plain wording for a customer.")
