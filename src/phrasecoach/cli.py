@@ -1,0 +1,279 @@
+"""The `phrasecoach` command. Diagnostics go to stderr so JSON on stdout stays clean.
+
+Exit codes: 0 nothing at or above --fail-on, 1 something was, 2 usage or input error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import importlib
+import json
+import os
+import sys
+from pathlib import Path
+
+from . import __version__
+from .config import load_settings
+from .engine import Coach
+from .errors import InputError, PhrasecoachError
+from .formats.render import render_json, render_jsonl, render_text
+from .models import Applicability, Severity
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # usage errors exit 2 with a one-line reason
+        self.print_usage(sys.stderr)
+        print(f"phrasecoach: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _selection_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--select", action="append", metavar="RULES",
+                   help="rule ids, id prefixes, categories or pack ids to run (comma-separated)")
+    p.add_argument("--ignore", action="append", metavar="RULES", help="the same, to switch off")
+    p.add_argument("--pack", action="append", metavar="DIR", help="add a rule pack folder")
+    p.add_argument("--glossary", action="append", metavar="FILE", help="add a glossary YAML file")
+    p.add_argument("--no-bundled", action="store_true", help="do not load the bundled core pack")
+    p.add_argument("--config", metavar="FILE", help="config file (default: phrasecoach.toml or "
+                                                    "[tool.phrasecoach] in pyproject.toml)")
+
+
+def _split(values):
+    if not values:
+        return None
+    return [x.strip() for v in values for x in v.split(",") if x.strip()]
+
+
+def _coach(args) -> Coach:
+    """CLI flags override the config file; --pack and --glossary add to it."""
+    base = load_settings(args.config)
+    packs, gloss = _split(args.pack), _split(args.glossary)
+    settings = load_settings(
+        args.config, select=_split(args.select), ignore=_split(args.ignore),
+        packs=[*base.packs, *packs] if packs else None,
+        glossary=[*base.glossary, *gloss] if gloss else None,
+        bundled=False if args.no_bundled else None, fail_on=getattr(args, "fail_on", None))
+    return Coach(settings=settings)
+
+
+def _read_inputs(paths: list[str]) -> list[tuple[str, str]]:
+    """(source name, text) for each input; '-' or nothing is stdin."""
+    out = []
+    for p in paths or ["-"]:
+        if p == "-":
+            data = sys.stdin.buffer.read()
+            name = "<stdin>"
+        else:
+            try:
+                data = Path(p).read_bytes()
+            except OSError as e:
+                raise InputError(f"cannot read input: {e.strerror}", where=p,
+                                 hint="check the path, or pipe the text on stdin") from None
+            name = p
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as e:
+            raise InputError(f"not valid UTF-8 (byte {e.start})", where=name,
+                             hint="convert it first, e.g. `iconv -f latin1 -t utf-8`") from None
+        out.append((name, text))
+    return out
+
+
+def _units(inputs: list[tuple[str, str]], per_line: bool) -> list[tuple[str, int | None, str]]:
+    units = []
+    for name, text in inputs:
+        if per_line:
+            for i, line in enumerate(text.splitlines(), start=1):
+                units.append((name, i, line))
+        else:
+            units.append((name, None, text.rstrip("\n") if name == "<stdin>" else text))
+    return units
+
+
+def _colour(choice: str) -> bool:
+    if choice == "always":
+        return True
+    if choice == "never" or os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
+
+
+def cmd_check(args) -> int:
+    coach = _coach(args)
+    units = _units(_read_inputs(args.files), args.per_line)
+    reports = coach.check_many([u[2] for u in units])
+    items = [(name, line, rep) for (name, line, _), rep in zip(units, reports)]
+    if args.format == "json":
+        sys.stdout.write(render_json(items))
+    elif args.format == "jsonl":
+        sys.stdout.write(render_jsonl(items))
+    else:
+        sys.stdout.write(render_text(items, colour=_colour(args.color)))
+    fail_on = coach.settings.fail_on
+    threshold = None if fail_on == "none" else Severity(fail_on)
+    return EXIT_FINDINGS if any(rep.fails(threshold) for _, _, rep in items) else EXIT_OK
+
+
+def cmd_rewrite(args) -> int:
+    coach = _coach(args)
+    level = Applicability.unsafe if args.unsafe else Applicability.safe
+    inputs = _read_inputs(args.files)
+    for name, text in inputs:
+        if args.per_line:
+            lines = text.splitlines(keepends=True)
+            new = "".join(
+                coach.rewrite(ln.rstrip("\r\n"), level).rewritten + ln[len(ln.rstrip("\r\n")):]
+                for ln in lines)
+        else:
+            body = text.rstrip("\r\n")
+            new = coach.rewrite(body, level).rewritten + text[len(body):]
+        if args.diff:
+            src = name if name != "<stdin>" else "stdin"
+            sys.stdout.writelines(difflib.unified_diff(
+                text.splitlines(keepends=True), new.splitlines(keepends=True),
+                fromfile=f"a/{src}", tofile=f"b/{src}"))
+        else:
+            sys.stdout.write(new if new.endswith("\n") or not text.endswith("\n") else new + "\n")
+            if not new.endswith("\n"):
+                sys.stdout.write("\n")
+    return EXIT_OK
+
+
+def cmd_rules(args) -> int:
+    if args.rules_cmd == "test":
+        return _rules_test(args)
+    coach = _coach(args)
+    if args.rules_cmd == "list":
+        if args.format == "json":
+            print(json.dumps([_rule_dict(r) for r in coach.rules], indent=2, ensure_ascii=False))
+        else:
+            for r in sorted(coach.rules, key=lambda r: r.id):
+                print(f"{r.id:<8} {r.spec.category:<11} {r.severity.value:<8} {r.spec.name:<32} "
+                      f"{r.spec.message}")
+        return EXIT_OK
+    rule = coach.rule(args.id)
+    if rule is None:
+        raise PhrasecoachError(f"no loaded rule `{args.id}`", hint="list them with `phrasecoach rules list`")
+    print(_show(rule))
+    return EXIT_OK
+
+
+def _rule_dict(r) -> dict:
+    s = r.spec
+    return {"id": s.id, "name": s.name, "category": s.category, "severity": r.severity.value,
+            "message": s.message, "why": " ".join(s.why.split()), "pack": r.pack, "status": s.status,
+            "kind": r.kind, "needs_parse": r.needs_parse,
+            "examples": {"flag": [e.model_dump(exclude_none=True) for e in s.examples.flag],
+                         "pass": list(s.examples.pass_)}}
+
+
+def _show(r) -> str:
+    s = r.spec
+    lines = [f"{s.id} {s.name}  [{s.category}, {r.severity.value}]  (pack {r.pack}, {r.file.name}:{r.line})",
+             "", s.message, "", "Why:", "  " + " ".join(s.why.split()), "", "Flags:"]
+    for e in s.examples.flag:
+        lines.append(f"  ✗ {e.text.replace('[[', '«').replace(']]', '»')}")
+        if e.rewrite:
+            lines.append(f"    → {e.rewrite}  (safe)")
+        elif e.suggestion:
+            lines.append(f"    → {e.suggestion}")
+    lines += ["", "Passes:"] + [f"  ✓ {p}" for p in s.examples.pass_]
+    return "\n".join(lines)
+
+
+def _rules_test(args) -> int:
+    from .packs.loader import discover
+    from .packs.selftest import run_all
+
+    packs = discover(Path(args.dir))
+    ids = {r.spec.id for p in packs for r in p.rules}
+    settings = load_settings(args.config, packs=[args.dir], bundled=not args.alone)
+    coach = Coach(settings=settings)
+    results = run_all(coach, ids)
+    failed = [r for r in results if not r.ok]
+    for r in failed:
+        for p in r.problems:
+            print(f"{r.where}: [E030] {r.id}: {r.text!r}: {p}", file=sys.stderr)
+    print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def _delegate(module: str, func: str, argv: list[str]) -> int:
+    try:
+        mod = importlib.import_module(module)
+    except ImportError as e:
+        raise PhrasecoachError(f"this command needs an optional part that is not installed ({e.name})",
+                               hint="reinstall phrasecoach with its default dependencies") from None
+    return getattr(mod, func)(argv)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = _Parser(prog="phrasecoach", description="Customer-service phrasing linter and rewrite suggester.")
+    ap.add_argument("--version", action="version", version=f"phrasecoach {__version__}")
+    sub = ap.add_subparsers(dest="cmd", required=True, parser_class=_Parser)
+
+    c = sub.add_parser("check", help="flag phrasing in messages (stdin by default)")
+    c.add_argument("files", nargs="*", metavar="FILE", help="files to check; - for stdin")
+    c.add_argument("--per-line", action="store_true", help="each input line is its own message")
+    c.add_argument("--format", choices=["text", "json", "jsonl"], default="text")
+    c.add_argument("--fail-on", choices=["info", "warning", "error", "none"], default=None,
+                   help="exit 1 when a finding is at or above this severity (default: warning)")
+    c.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    _selection_args(c)
+    c.set_defaults(func=cmd_check)
+
+    r = sub.add_parser("rewrite", help="print the text with suggestions applied")
+    r.add_argument("files", nargs="*", metavar="FILE")
+    r.add_argument("--unsafe", action="store_true", help="also apply unsafe suggestions")
+    r.add_argument("--diff", action="store_true", help="print a unified diff instead")
+    r.add_argument("--per-line", action="store_true", help="each input line is its own message")
+    _selection_args(r)
+    r.set_defaults(func=cmd_rewrite)
+
+    ru = sub.add_parser("rules", help="list, show or test rules")
+    rsub = ru.add_subparsers(dest="rules_cmd", required=True, parser_class=_Parser)
+    rl = rsub.add_parser("list", help="list the loaded rules")
+    rl.add_argument("--format", choices=["text", "json"], default="text")
+    _selection_args(rl)
+    rs = rsub.add_parser("show", help="a rule's message, why and examples")
+    rs.add_argument("id")
+    _selection_args(rs)
+    rt = rsub.add_parser("test", help="run a pack's own examples")
+    rt.add_argument("dir", help="pack folder")
+    rt.add_argument("--alone", action="store_true", help="without the bundled packs")
+    rt.add_argument("--config", metavar="FILE")
+    ru.set_defaults(func=cmd_rules)
+
+    sv = sub.add_parser("serve", help="run the HTTP service (see `phrasecoach serve --help`)",
+                        add_help=False)
+    sv.set_defaults(delegate=("phrasecoach.service", "serve_main"))
+    sc = sub.add_parser("score", help="score transcript files (see `phrasecoach score --help`)",
+                        add_help=False)
+    sc.set_defaults(delegate=("phrasecoach.transcripts.cli", "score_main"))
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    ap = build_parser()
+    try:
+        args, rest = ap.parse_known_args(argv)
+        if getattr(args, "delegate", None):
+            return _delegate(*args.delegate, argv[argv.index(args.cmd) + 1:])
+        if rest:
+            ap.error(f"unrecognized arguments: {' '.join(rest)}")
+        return args.func(args)
+    except PhrasecoachError as e:
+        print(f"phrasecoach: error: {e}".replace("\n", " "), file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
