@@ -1,0 +1,727 @@
+"""The HTTP service: a FastAPI app factory, the JSON API v1, and `phrasecoach serve`.
+
+    from phrasecoach.service import create_app
+    app = create_app()                     # settings from PHRASECOACH_* and the config file
+
+Each worker builds one Coach and loads the spaCy pipeline once, at start-up (the lifespan).
+Engine work runs in a worker thread within the per-request time budget, so the event loop
+never blocks. Errors are turned into responses in one place (`_install_error_handlers`):
+`{"error": {"code", "message", "field"}}` on the JSON API, `Error: ...` plain text with
+LanguageTool's status codes on `/v2`.
+
+Adding endpoints (e.g. QA scoring): pass routers to `create_app(routers=[...])` or append them
+to `EXTRA_ROUTERS` before the app is built; they get the API-key check and error handling, and
+reach the engine with `phrasecoach.serving.engine_of(request)` and its `run(...)` (time budget).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib.util
+import json
+import logging
+import os
+import re
+import sys
+import time
+import uuid
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from . import __version__
+from .config import Settings, load_settings
+from .engine import Coach
+from .errors import InputError, PhrasecoachError, SelectionError
+from .models import Applicability, Severity
+from .serving import Engine, RequestError, ServiceError, engine_of, key_matches, require_api_key
+
+log = logging.getLogger("phrasecoach.http")
+access_log = logging.getLogger("phrasecoach.access")
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+
+#: Routers other parts of phrasecoach add to every app built afterwards (see module doc).
+EXTRA_ROUTERS: list[APIRouter] = []
+
+
+# ---- request and response models ------------------------------------------------------
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Selectors(_Request):
+    select: list[StrictStr] | None = Field(
+        default=None, description="Rule ids, id prefixes, categories or pack ids to run "
+                                  "(replaces the server's select).")
+    ignore: list[StrictStr] | None = Field(
+        default=None, description="The same forms, to switch off (added to the server's ignore).")
+    packs: list[StrictStr] | None = Field(
+        default=None, description="Only rules from these already-configured pack ids.")
+
+
+class CheckRequest(Selectors):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"text": "Date of birth?"},
+        {"texts": ["Date of birth?", "You should have called us earlier."], "fail_on": "error"},
+        {"text": "Calm down, that's not my department.", "select": ["dismissive"]},
+    ]})
+
+    text: StrictStr | None = Field(default=None, description="One message to check.")
+    texts: list[StrictStr] | None = Field(default=None, description="Several messages (a batch).")
+    fail_on: Literal["info", "warning", "error", "none"] | None = Field(
+        default=None, description="`failed` is true when a finding is at or above this severity "
+                                  "(default: the server's fail_on).")
+
+
+class RewriteRequest(Selectors):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"text": "Date of birth?"},
+        {"text": "Date of birth?", "applicability": "unsafe"},
+    ]})
+
+    text: StrictStr
+    applicability: Literal["safe", "unsafe"] = Field(
+        default="safe", description="Apply safe suggestions only, or unsafe ones too.")
+
+
+class SuggestionOut(BaseModel):
+    replacement: str
+    applicability: Applicability
+    title: str
+
+
+class FindingOut(BaseModel):
+    rule: str
+    name: str
+    category: str
+    severity: Severity
+    start: int = Field(description="Offset in code points (Python string index).")
+    end: int
+    text: str
+    message: str
+    suggestions: list[SuggestionOut]
+
+
+class StrengthOut(BaseModel):
+    rule: str
+    name: str
+    category: str
+    start: int
+    end: int
+    text: str
+    message: str
+
+
+_REPORT_EXAMPLE = {
+    "schema_version": 1, "text": "Date of birth?",
+    "findings": [{"rule": "PC101", "name": "bare-noun-request", "category": "command",
+                  "severity": "warning", "start": 0, "end": 14, "text": "Date of birth?",
+                  "message": "A bare noun phrase reads as a demand; ask for it instead.",
+                  "suggestions": [{"replacement": "May I have your date of birth?",
+                                   "applicability": "safe", "title": "Ask for it"}]}],
+    "strengths": [], "score": 90, "rewritten": "May I have your date of birth?", "failed": True,
+}
+
+
+class ReportOut(BaseModel):
+    """One report: the `phrasecoach check --format json` object (schema_version 1)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_REPORT_EXAMPLE]})
+
+    schema_version: Literal[1] = 1
+    text: str
+    findings: list[FindingOut]
+    strengths: list[StrengthOut]
+    score: int
+    rewritten: str
+
+
+class CheckOneOut(ReportOut):
+    failed: bool = Field(description="A finding is at or above fail_on.")
+
+
+class CheckManyOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"schema_version": 1, "reports": [{k: v for k, v in _REPORT_EXAMPLE.items() if k != "failed"}],
+         "failed": True}]})
+
+    schema_version: Literal[1] = 1
+    reports: list[ReportOut]
+    failed: bool
+
+
+class EditOut(BaseModel):
+    rule: str
+    start: int
+    end: int
+    original: str
+    replacement: str
+    applicability: Applicability
+
+
+class RewriteOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "text": "Date of birth?", "rewritten": "May I have your date of birth?",
+        "edits": [{"rule": "PC101", "start": 0, "end": 14, "original": "Date of birth?",
+                   "replacement": "May I have your date of birth?", "applicability": "safe"}]}]})
+
+    text: str
+    rewritten: str
+    edits: list[EditOut]
+
+
+class FlagExampleOut(BaseModel):
+    text: str
+    rewrite: str | None = None
+    suggestion: str | None = None
+
+
+class ExamplesOut(BaseModel):
+    flag: list[FlagExampleOut]
+    pass_: list[str] = Field(alias="pass")
+
+
+class RuleOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "PC101", "name": "bare-noun-request", "category": "command", "severity": "warning",
+        "message": "A bare noun phrase reads as a demand; ask for it instead.",
+        "why": "…", "pack": "core", "status": "stable", "kind": "detector", "needs_parse": True,
+        "examples": {"flag": [{"text": "[[Date of birth?]]", "rewrite": "May I have your date of birth?"}],
+                     "pass": ["May I have your date of birth?"]}}]})
+
+    id: str
+    name: str
+    category: str
+    severity: Severity
+    message: str
+    why: str
+    pack: str
+    status: str
+    kind: str
+    needs_parse: bool
+    examples: ExamplesOut
+
+
+class RulesOut(BaseModel):
+    rules: list[RuleOut]
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="Permanent error code, e.g. E040.")
+    message: str
+    field: str | None = Field(default=None, description="The request field at fault, if any.")
+
+
+class ErrorOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"error": {"code": "E040", "message": "text: Input should be a valid string", "field": "text"}}]})
+
+    error: ErrorBody
+
+
+class HealthOut(BaseModel):
+    status: str
+
+
+class ReadyOut(BaseModel):
+    status: str
+    rules: int
+    model: str
+    version: str
+
+
+_ERRORS = {
+    401: {"model": ErrorOut, "description": "Missing or wrong API key"},
+    413: {"model": ErrorOut, "description": "Text too long or batch too large"},
+    422: {"model": ErrorOut, "description": "Malformed JSON, wrong field type, unknown selector"},
+    503: {"model": ErrorOut, "description": "Not ready yet, or over the time budget"},
+}
+
+
+# ---- helpers ----------------------------------------------------------------------------
+def _json_bytes(obj) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _json_response(body: bytes, status: int = 200) -> Response:
+    return Response(body, status_code=status, media_type="application/json")
+
+
+def rule_dict(r) -> dict:
+    s = r.spec
+    return {"id": s.id, "name": s.name, "category": s.category, "severity": r.severity.value,
+            "message": s.message, "why": " ".join(s.why.split()), "pack": r.pack, "status": s.status,
+            "kind": r.kind, "needs_parse": r.needs_parse,
+            "examples": {"flag": [e.model_dump(exclude_none=True) for e in s.examples.flag],
+                         "pass": list(s.examples.pass_)}}
+
+
+def _limit_text(text: str, field: str, settings: Settings) -> None:
+    if len(text) > settings.max_text_chars:
+        raise RequestError(f"{field} is {len(text)} characters; the limit is {settings.max_text_chars}",
+                           field=field, status=413,
+                           hint="split the text, or raise PHRASECOACH_MAX_TEXT_CHARS")
+
+
+def _threshold(fail_on: str) -> Severity | None:
+    return None if fail_on == "none" else Severity(fail_on)
+
+
+# ---- JSON API v1 ------------------------------------------------------------------------
+v1 = APIRouter(prefix="/v1", tags=["JSON API v1"])
+
+
+@v1.post("/check", response_model=CheckOneOut | CheckManyOut, responses=_ERRORS,
+         summary="Check one message or a batch",
+         description="`{\"text\"}` returns one report (the `phrasecoach check --format json` "
+                     "object, schema_version 1) plus `failed`; `{\"texts\": [...]}` returns "
+                     "`{\"reports\": [...], \"failed\"}` in the same order. Offsets are code points.")
+async def check(body: CheckRequest, request: Request) -> Response:
+    settings: Settings = request.app.state.settings
+    if (body.text is None) == (body.texts is None):
+        raise RequestError("give exactly one of `text` or `texts`",
+                           field="text" if body.text is None else "texts")
+    if body.texts is not None:
+        if not body.texts:
+            raise RequestError("texts must hold at least one text", field="texts")
+        if len(body.texts) > settings.max_batch:
+            raise RequestError(f"texts holds {len(body.texts)} texts; the limit is {settings.max_batch}",
+                               field="texts", status=413,
+                               hint="send smaller batches, or raise PHRASECOACH_MAX_BATCH")
+        for i, t in enumerate(body.texts):
+            _limit_text(t, f"texts[{i}]", settings)
+    else:
+        _limit_text(body.text, "text", settings)
+    engine = engine_of(request)
+    threshold = _threshold(body.fail_on or settings.fail_on)
+
+    def work() -> bytes:
+        coach = engine.resolve(body.select, body.ignore, body.packs)
+        if body.text is not None:
+            rep = coach.check(body.text)
+            out = rep.to_dict()
+            out["failed"] = rep.fails(threshold)
+            return _json_bytes(out)
+        reps = list(coach.check_many(body.texts))
+        return _json_bytes({"schema_version": 1, "reports": [r.to_dict() for r in reps],
+                            "failed": any(r.fails(threshold) for r in reps)})
+
+    return _json_response(await engine.run(work))
+
+
+@v1.post("/rewrite", response_model=RewriteOut, responses=_ERRORS,
+         summary="Apply suggestions to a message",
+         description="Applies every suggestion up to `applicability` (`safe`, the default, or "
+                     "`unsafe`), re-checking until stable. Edit offsets refer to the original text.")
+async def rewrite(body: RewriteRequest, request: Request) -> Response:
+    _limit_text(body.text, "text", request.app.state.settings)
+    engine = engine_of(request)
+
+    def work() -> bytes:
+        coach = engine.resolve(body.select, body.ignore, body.packs)
+        res = coach.rewrite(body.text, body.applicability)
+        return _json_bytes({"text": res.text, "rewritten": res.rewritten,
+                            "edits": [e.model_dump(mode="json") for e in res.edits]})
+
+    return _json_response(await engine.run(work))
+
+
+@v1.get("/rules", response_model=RulesOut, responses={401: _ERRORS[401], 503: _ERRORS[503]},
+        summary="The loaded rules", description="Every loaded rule with its message, why and examples.")
+async def rules(request: Request) -> Response:
+    coach = engine_of(request).base()
+    return _json_response(_json_bytes({"rules": [rule_dict(r) for r in sorted(coach.rules, key=lambda r: r.id)]}))
+
+
+@v1.get("/rules/{rule_id}", response_model=RuleOut,
+        responses={401: _ERRORS[401], 404: {"model": ErrorOut, "description": "No such rule"},
+                   503: _ERRORS[503]},
+        summary="One rule", description="A rule's message, why and examples, by id (e.g. PC101).")
+async def rule(rule_id: str, request: Request) -> Response:
+    r = engine_of(request).base().rule(rule_id)
+    if r is None:
+        raise ServiceError("E051", 404, f"no loaded rule `{rule_id}`", field="rule_id",
+                           hint="GET /v1/rules lists the loaded rules")
+    return _json_response(_json_bytes(rule_dict(r)))
+
+
+# ---- health -------------------------------------------------------------------------------
+health = APIRouter(tags=["health"])
+
+
+@health.get("/healthz", response_model=HealthOut, summary="Process is up")
+async def healthz() -> dict:
+    return {"status": "ok"}
+
+
+@health.get("/readyz", response_model=ReadyOut, responses={503: _ERRORS[503]},
+            summary="Pipeline loaded and ready")
+async def readyz(request: Request) -> dict:
+    engine = engine_of(request)
+    coach = engine.base()
+    return {"status": "ready", "rules": len(coach.rules), "model": coach.settings.model,
+            "version": __version__}
+
+
+# ---- middleware ---------------------------------------------------------------------------
+class RequestContext:
+    """Outermost middleware: request id on every response (the client's X-Request-ID echoed,
+    else a new one), an access log line without text, a body-size cap, API keys for /v1, the
+    JSON API's body read as JSON whatever its Content-Type, and a last-resort 500."""
+
+    def __init__(self, app, settings: Settings):
+        self.app = app
+        self.settings = settings
+        self.max_body = max(1 << 20, settings.max_text_chars * max(settings.max_batch, 1) * 12 + (1 << 16))
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers") or [])
+        given = headers.get(b"x-request-id", b"").decode("latin-1")
+        rid = given if _SAFE_REQUEST_ID.match(given) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = rid
+        path = scope.get("path", "")
+        started = time.perf_counter()
+        sent = {"status": 0}
+        raw_rid = rid.encode("latin-1")
+
+        async def send_with_id(message):
+            if message["type"] == "http.response.start":
+                sent["status"] = message["status"]
+                hs = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"]
+                hs.append((b"x-request-id", raw_rid))
+                message = {**message, "headers": hs}
+            await send(message)
+
+        try:
+            keys = self.settings.api_keys
+            if keys and path.startswith("/v1/") and scope.get("method") != "OPTIONS":
+                if not key_matches(_header_key(headers), keys):
+                    body = _json_bytes({"error": {"code": "E050", "message": "missing or wrong API key "
+                                                  "(send `Authorization: Bearer <key>` or `X-API-Key`)",
+                                                  "field": None}})
+                    await _send_simple(send_with_id, 401, body, b"application/json",
+                                       [(b"www-authenticate", b"Bearer")])
+                    return
+            ctype = headers.get(b"content-type", b"")
+            if scope.get("method") == "POST" and path.startswith("/v1/") and b"json" not in ctype:
+                # The JSON API reads its body as JSON whatever the Content-Type says.
+                scope = {**scope, "headers": [(k, v) for k, v in scope.get("headers", [])
+                                              if k != b"content-type"]
+                         + [(b"content-type", b"application/json")]}
+            length = headers.get(b"content-length")
+            if length is not None and length.isdigit() and int(length) > self.max_body:
+                await _too_large(path, self.max_body, send_with_id)
+                return
+            if length is None and b"chunked" in headers.get(b"transfer-encoding", b"").lower():
+                body = await _read_bounded(receive, self.max_body)
+                if body is None:
+                    await _too_large(path, self.max_body, send_with_id)
+                    return
+                receive = _replay(body)
+            await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            log.error("unexpected %s on %s %s rid=%s", type(exc).__name__, scope.get("method"), path,
+                      rid, exc_info=(type(exc), exc, exc.__traceback__))
+            if not sent["status"]:
+                if path.startswith("/v2/"):
+                    await _send_simple(send_with_id, 500, b"Error: Internal Error: see the server log",
+                                       b"text/plain; charset=utf-8")
+                else:
+                    await _send_simple(send_with_id, 500, _json_bytes(
+                        {"error": {"code": "E000", "message": "internal error; see the server log",
+                                   "field": None}}), b"application/json")
+        finally:
+            ms = (time.perf_counter() - started) * 1000
+            target = path
+            if self.settings.log_text and scope.get("query_string"):
+                target += "?" + scope["query_string"].decode("latin-1")
+            client = scope.get("client") or ("-", 0)
+            access_log.info('%s "%s %s" %d %.1fms rid=%s', client[0], scope.get("method"), target,
+                            sent["status"] or 500, ms, rid)
+
+
+def _header_key(headers: dict) -> str | None:
+    scheme, _, value = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return headers.get(b"x-api-key", b"").decode("latin-1") or None
+
+
+async def _send_simple(send, status: int, body: bytes, ctype: bytes, extra: list | None = None) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", ctype), (b"content-length", str(len(body)).encode()),
+                            *(extra or [])]})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _read_bounded(receive, limit: int) -> bytes | None:
+    chunks, size = [], 0
+    while True:
+        msg = await receive()
+        if msg["type"] != "http.request":
+            break
+        chunk = msg.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not msg.get("more_body"):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes):
+    sent = [False]
+
+    async def receive():
+        if not sent[0]:
+            sent[0] = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+async def _too_large(path: str, limit: int, send) -> None:
+    if path.startswith("/v2/"):
+        body = f"Error: The request body exceeds this server's limit of {limit} bytes".encode()
+        await _send_simple(send, 413, body, b"text/plain; charset=utf-8")
+    else:
+        await _send_simple(send, 413, _json_bytes({"error": {
+            "code": "E040", "message": f"request body exceeds {limit} bytes", "field": "body"}}),
+            b"application/json")
+
+
+# ---- errors: the one place ------------------------------------------------------------------
+_LT_STATUS = {"E050": 403, "E053": 500}
+
+
+def _error_status(exc: PhrasecoachError) -> int:
+    status = getattr(exc, "status", None)
+    if status:
+        return status
+    if isinstance(exc, (SelectionError, InputError)):
+        return 422
+    return 500
+
+
+def _error_response(request: Request, status: int, code: str, message: str,
+                    field: str | None = None, headers: dict | None = None) -> Response:
+    if request.url.path.startswith("/v2/"):
+        if code in _LT_STATUS:
+            status = _LT_STATUS[code]
+        elif status == 422:
+            status = 400
+        return Response(f"Error: {message}", status_code=status, media_type="text/plain")
+    return JSONResponse({"error": {"code": code, "message": message, "field": field}},
+                        status_code=status, headers=headers)
+
+
+def _validation_field(loc: Sequence) -> str | None:
+    parts = [p for p in loc if p != "body"] if loc and loc[0] == "body" else list(loc[1:])
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out or None
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(PhrasecoachError)
+    async def _coded(request: Request, exc: PhrasecoachError):
+        status = _error_status(exc)
+        if status >= 500 and exc.code not in ("E053", "E054"):
+            log.error("error %s on %s %s: %s", exc.code, request.method, request.url.path,
+                      exc.message)
+        headers = {"WWW-Authenticate": "Bearer"} if exc.code == "E050" else None
+        message = exc.message + (f" (hint: {exc.hint})" if exc.hint else "")
+        return _error_response(request, status, exc.code, message, getattr(exc, "field", None),
+                               headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError):
+        errs = exc.errors()
+        e = errs[0] if errs else {"loc": ("body",), "msg": "invalid request", "type": ""}
+        loc = tuple(e.get("loc") or ())
+        if e.get("type") == "json_invalid":
+            field = "body"
+            detail = (e.get("ctx") or {}).get("error", "JSON decode error")
+            msg = f"malformed JSON at character {loc[1] if len(loc) > 1 else 0}: {detail}"
+        elif e.get("type") == "missing" and loc == ("body",):
+            field, msg = "body", "a JSON object body is required"
+        elif e.get("type") == "model_attributes_type" and loc == ("body",):
+            field, msg = "body", "the body must be a JSON object"
+        else:
+            field = _validation_field(loc)
+            msg = f"{field}: {e.get('msg', 'invalid value')}" if field else e.get("msg", "invalid")
+        if len(errs) > 1:
+            msg += f" (and {len(errs) - 1} more problem{'s' if len(errs) > 2 else ''})"
+        return _error_response(request, 422, "E040", msg, field)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 404:
+            if request.url.path.startswith("/v2/"):
+                return _error_response(request, 404, "E051",
+                                       f"Unsupported action: '{request.url.path[4:]}'")
+            return _error_response(request, 404, "E051", f"no such path {request.url.path}")
+        if exc.status_code == 405:
+            return _error_response(request, 405, "E052", f"{request.method} is not allowed on "
+                                                         f"{request.url.path}",
+                                   headers=dict(exc.headers or {}))
+        return _error_response(request, exc.status_code, f"E{exc.status_code}", str(exc.detail))
+
+
+# ---- the app --------------------------------------------------------------------------------
+def static_dir() -> Path | None:
+    """`phrasecoach/web/static` inside the installed package, if it has an index.html."""
+    try:
+        d = Path(str(resources.files("phrasecoach").joinpath("web", "static")))
+    except (ModuleNotFoundError, TypeError):  # pragma: no cover - exotic loaders
+        return None
+    return d if (d / "index.html").is_file() else None
+
+
+_PACKAGE_WEB = object()
+
+
+def create_app(settings: Settings | None = None, coach: Coach | None = None, *,
+               routers: Sequence[APIRouter] = (), web: Path | None | object = _PACKAGE_WEB) -> FastAPI:
+    """Build the app.
+
+    settings: default `load_settings()` (or the coach's). coach: used instead of building one
+    at start-up (it is still warmed in the lifespan). routers: more routers, behind the API-key
+    check. web: folder holding index.html served at `/` and as `/static/`; by default the
+    package's `web/static` when it exists; None for none.
+    """
+    if settings is None:
+        settings = coach.settings if coach is not None else load_settings()
+    engine = Engine(settings, coach)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        await engine.start()
+        log.info("phrasecoach %s ready: %d rules, pipeline %s", __version__,
+                 len(engine.base().rules), settings.model)
+        yield
+
+    app = FastAPI(
+        title="phrasecoach",
+        version=__version__,
+        summary="Customer-service phrasing linter: a JSON API and a LanguageTool-compatible API.",
+        description="JSON API v1 under `/v1`; LanguageTool's HTTP API under `/v2` (point "
+                    "LanguageTool clients at this server). When API keys are configured, send "
+                    "`Authorization: Bearer <key>` or `X-API-Key: <key>`.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    _install_error_handlers(app)
+
+    from .languagetool import router as lt_router
+
+    protected = [Depends(require_api_key)]
+    app.include_router(health)
+    app.include_router(v1, dependencies=protected)
+    app.include_router(lt_router)  # checks keys itself: they may also come as the apiKey field
+    for r in [*EXTRA_ROUTERS, *routers]:
+        app.include_router(r, dependencies=protected)
+
+    if web is _PACKAGE_WEB:
+        web = static_dir()
+    if web is not None and (Path(web) / "index.html").is_file():
+        web = Path(web)
+        from fastapi.staticfiles import StaticFiles
+
+        app.mount("/static", StaticFiles(directory=str(web)), name="static")
+
+        @app.get("/", include_in_schema=False)
+        async def index() -> FileResponse:
+            return FileResponse(web / "index.html", media_type="text/html")
+
+    if settings.cors_origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
+                           allow_methods=["GET", "POST"],
+                           allow_headers=["Authorization", "X-API-Key", "Content-Type",
+                                          REQUEST_ID_HEADER],
+                           expose_headers=[REQUEST_ID_HEADER], max_age=600)
+    app.add_middleware(RequestContext, settings=settings)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for uvicorn (`--factory`): settings from the environment and config file."""
+    return create_app(load_settings())
+
+
+# ---- phrasecoach serve ------------------------------------------------------------------------
+def _log_config(level: str, access: bool = True) -> dict:
+    from uvicorn.config import LOGGING_CONFIG
+
+    cfg = json.loads(json.dumps(LOGGING_CONFIG))
+    cfg["loggers"]["phrasecoach"] = {"handlers": ["default"], "level": level.upper(), "propagate": False}
+    if not access:
+        cfg["loggers"]["phrasecoach.access"] = {"level": "WARNING"}
+    return cfg
+
+
+def build_serve_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="phrasecoach serve",
+        description="Run the HTTP service: JSON API v1 (/v1), LanguageTool-compatible API (/v2), "
+                    "docs at /docs. Other settings come from PHRASECOACH_* variables and the "
+                    "config file (API keys, CORS origins, limits, time budget).")
+    ap.add_argument("--host", default=None, help="address to bind (default: 127.0.0.1)")
+    ap.add_argument("--port", type=int, default=None, help="port (default: 8000)")
+    ap.add_argument("--workers", type=int, default=None,
+                    help="worker processes, each loading the pipeline once (default: 1)")
+    ap.add_argument("--config", metavar="FILE", help="config file (default: phrasecoach.toml or "
+                                                    "[tool.phrasecoach] in pyproject.toml)")
+    ap.add_argument("--log-level", default="info",
+                    choices=["critical", "error", "warning", "info", "debug"])
+    ap.add_argument("--no-access-log", action="store_true",
+                    help="do not log one line per request (never includes text unless "
+                         "PHRASECOACH_LOG_TEXT=true)")
+    return ap
+
+
+def serve_main(argv: list[str]) -> int:
+    """`phrasecoach serve [--host H] [--port P] [--workers N] [--config FILE]`."""
+    args = build_serve_parser().parse_args(argv)
+    if args.config:
+        args.config = str(Path(args.config).resolve())
+    settings = load_settings(args.config, host=args.host, port=args.port, workers=args.workers)
+    if settings.workers < 1:
+        print("phrasecoach serve: error: --workers must be at least 1", file=sys.stderr)
+        return 2
+    if args.config:
+        os.environ["PHRASECOACH_CONFIG"] = args.config  # the workers read it
+    # Fail fast, before any worker starts: packs, selectors and the pipeline must load.
+    coach = Coach(settings=settings)
+    if coach.needs_parse and importlib.util.find_spec(settings.model) is None:
+        from .engine import load_pipeline
+
+        load_pipeline(settings.model)  # raises the coded E010 with its hint
+    del coach
+    import uvicorn
+
+    print(f"phrasecoach {__version__}: serving on http://{settings.host}:{settings.port} "
+          f"({settings.workers} worker{'s' if settings.workers != 1 else ''}; docs at /docs)",
+          file=sys.stderr, flush=True)
+    uvicorn.run("phrasecoach.service:app_from_env", factory=True, host=settings.host,
+                port=settings.port, workers=settings.workers, access_log=False,
+                log_config=_log_config(args.log_level, not args.no_access_log), log_level=args.log_level, server_header=False)
+    return 0
