@@ -1,0 +1,349 @@
+"""A scoring run: stream files in, score in chunks (in this process or N workers), stream out.
+
+Memory stays flat: the reader holds one conversation at a time, at most `2 × workers` chunks
+are in flight, results are written as they come back (in input order), and the aggregates are
+counters and 101-bin histograms. Every output goes to a `.partial` file first and is published
+with `os.replace` when the run ends, `summary.json` last.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..config import Settings
+from .aggregate import Aggregator, summarize
+from .outputs import AtomicCsv, AtomicFile, csv_text, json_text, write_atomic
+from .readers import BadRecord, Conversation, Format, ReaderOptions, read_file
+from .scoring import CATEGORIES, score_conversations
+from .signals import load_signals
+
+CONVERSATION_COLUMNS = ["id", "agent", "file", "line", "row", "score", "agent_turns",
+                        "customer_turns", "findings", "deducted", "strengths", "bonus",
+                        *CATEGORIES, "signals", "acknowledged", "first_ts", "week"]
+MAX_STDERR_ERRORS = 20
+
+
+@dataclass
+class RunOptions:
+    inputs: list[str]
+    out: Path
+    settings: Settings
+    fmt: Format | None = None
+    reader: ReaderOptions = field(default_factory=ReaderOptions)
+    workers: int = 1
+    strict: bool = False
+    fail_under: float | None = None
+    batch_size: int = 256
+    chunk_turns: int = 256
+    progress: str = "auto"  # auto | always | never
+    limit: int | None = None
+    title: str = "phrasecoach QA report"
+    signals_path: str | None = None
+
+
+@dataclass
+class RunResult:
+    exit_code: int
+    summary: dict[str, Any]
+    written: list[Path]
+
+
+# ---- the work (same code in-process and in worker processes) --------------------------------
+
+_STATE: dict[str, Any] = {}
+
+
+def _init_worker(settings: Settings, signals_path: str | None, batch_size: int) -> None:
+    from ..engine import Coach
+
+    _STATE["coach"] = Coach(settings=settings).warm()
+    _STATE["signals"] = load_signals(signals_path)
+    _STATE["batch_size"] = batch_size
+
+
+def _work(chunk: list[Conversation]) -> list[tuple]:
+    """Score a chunk; return per conversation ("ok", jsonl line, csv row, summary) or ("bad", BadRecord)."""
+    coach, signals, bs = _STATE["coach"], _STATE["signals"], _STATE["batch_size"]
+    try:
+        results = list(score_conversations(coach, chunk, signals=signals, batch_size=bs))
+    except Exception:  # one bad conversation must not cost the chunk: redo them one by one
+        results = []
+        for conv in chunk:
+            try:
+                results.extend(score_conversations(coach, [conv], signals=signals, batch_size=bs))
+            except Exception as e:  # noqa: BLE001 - reported as a bad record, never silent
+                results.append(BadRecord(conv.file, conv.line, "internal-error",
+                                         f"scoring failed: {type(e).__name__}: {e}; conversation skipped",
+                                         row=conv.row, conversation=conv.id, offset=conv.offset))
+    out = []
+    for conv, res in zip(chunk, results):
+        if isinstance(res, BadRecord):
+            out.append(("bad", res))
+            continue
+        line = json.dumps(res.to_dict(source=conv.source()), ensure_ascii=False)
+        deducted = sum(d.points for d in res.deductions)
+        row = [res.id, res.agent, conv.file, conv.line, conv.row, res.score, res.agent_turns,
+               res.customer_turns, sum(res.counts.values()), deducted, res.strengths, res.bonus,
+               *(res.counts.get(c, 0) for c in CATEGORIES),
+               sum(1 for s in res.signals if s.answered_by is not None),
+               sum(1 for s in res.signals if s.acknowledged),
+               res.first_ts.isoformat() if res.first_ts else None, res.week]
+        out.append(("ok", line, row, summarize(conv, res), conv.file, conv.offset))
+    return out
+
+
+# ---- progress ---------------------------------------------------------------------------------
+
+class _Progress:
+    def __init__(self, mode: str, total_bytes: int | None):
+        self.enabled = mode == "always" or (mode == "auto" and sys.stderr.isatty())
+        self.bar = None
+        self.start = time.monotonic()
+        self.done = 0
+        if self.enabled:
+            from tqdm import tqdm
+
+            tqdm.monitor_interval = 0
+            self.bar = tqdm(total=total_bytes or None, unit="B", unit_scale=True, file=sys.stderr,
+                            dynamic_ncols=True, mininterval=0.5,
+                            bar_format="{percentage:3.0f}%|{bar}| {postfix} [{elapsed}<{remaining}]"
+                            if total_bytes else "{postfix} [{elapsed}]")
+            self._postfix()
+
+    def _postfix(self):
+        rate = self.done / max(1e-9, time.monotonic() - self.start)
+        self.bar.set_postfix_str(f"{self.done:,} conversations, {rate:,.0f}/s", refresh=False)
+
+    def update(self, conversations: int, position: int):
+        self.done += conversations
+        if self.bar is not None:
+            self._postfix()
+            self.bar.update(max(0, position - self.bar.n))
+
+    def write(self, msg: str):
+        if self.bar is not None:
+            self.bar.write(msg, file=sys.stderr)
+        else:
+            print(msg, file=sys.stderr)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+
+# ---- the run ------------------------------------------------------------------------------------
+
+class StopRun(Exception):
+    """--strict met a bad record."""
+
+    def __init__(self, bad: BadRecord):
+        self.bad = bad
+
+
+def _records(opts: RunOptions, sizes: dict[str, int]) -> Iterator[tuple[Conversation | BadRecord, int]]:
+    """(record, overall byte position) over every input, up to --limit records."""
+    base = 0
+    n = 0
+    for path in opts.inputs:
+        for item in read_file(path, opts.fmt, opts.reader):
+            yield item, base + item.offset
+            n += 1
+            if opts.limit is not None and n >= opts.limit:
+                return
+        base += sizes.get(path, 0)
+
+
+def _chunks(records, chunk_turns: int, on_bad) -> Iterator[tuple[list[Conversation], int]]:
+    buf: list[Conversation] = []
+    turns = 0
+    pos = 0
+    for item, pos in records:
+        if isinstance(item, BadRecord):
+            on_bad(item)
+            continue
+        buf.append(item)
+        turns += sum(1 for t in item.turns if t[0] == "agent")
+        if turns >= chunk_turns or len(buf) >= 512:
+            yield buf, pos
+            buf, turns = [], 0
+    if buf:
+        yield buf, pos
+
+
+def run(opts: RunOptions) -> RunResult:
+    started = datetime.now(timezone.utc)
+    t0 = time.monotonic()
+    out = Path(opts.out)
+    out.mkdir(parents=True, exist_ok=True)
+    sizes = {p: (os.path.getsize(p) if p != "-" else 0) for p in opts.inputs}
+    total = sum(sizes.values()) if "-" not in opts.inputs else 0
+    agg = Aggregator()
+    progress = _Progress(opts.progress, total)
+    files: list[AtomicFile] = []
+    conv_jsonl = AtomicFile(out / "conversations.jsonl")
+    conv_csv = AtomicCsv(out / "conversations.csv", CONVERSATION_COLUMNS)
+    errors = AtomicFile(out / "errors.jsonl")
+    files += [conv_jsonl, conv_csv, errors]
+    shown = 0
+    pool = None
+    stopped: BadRecord | None = None
+
+    def on_bad(bad: BadRecord) -> None:
+        nonlocal shown
+        errors.write(json.dumps(bad.to_dict(), ensure_ascii=False) + "\n")
+        agg.add_error(bad)
+        if shown < MAX_STDERR_ERRORS:
+            progress.write(f"phrasecoach: {bad.where()}: {bad.reason}")
+        elif shown == MAX_STDERR_ERRORS:
+            progress.write("phrasecoach: more bad records; every one is in errors.jsonl")
+        shown += 1
+        if opts.strict:
+            raise StopRun(bad)
+
+    def consume(batch: list[tuple], pos: int) -> None:
+        n = 0
+        for item in batch:
+            if item[0] == "bad":
+                on_bad(item[1])
+                continue
+            _, line, row, summary, file, _off = item
+            conv_jsonl.write(line + "\n")
+            conv_csv.row(row)
+            agg.add(summary, file)
+            n += 1
+        progress.update(n, pos)
+
+    try:
+        chunks = _chunks(_records(opts, sizes), opts.chunk_turns, on_bad)
+        if opts.workers <= 1:
+            _init_worker(opts.settings, opts.signals_path, opts.batch_size)
+            for chunk, pos in chunks:
+                consume(_work(chunk), pos)
+        else:
+            import multiprocessing as mp
+
+            ctx = mp.get_context("spawn")
+            pool = ctx.Pool(opts.workers, initializer=_init_worker,
+                            initargs=(opts.settings, opts.signals_path, opts.batch_size))
+            inflight: deque = deque()
+            for chunk, pos in chunks:
+                inflight.append((pool.apply_async(_work, (chunk,)), pos))
+                while len(inflight) >= 2 * opts.workers:
+                    res, p = inflight.popleft()
+                    consume(res.get(), p)
+            while inflight:
+                res, p = inflight.popleft()
+                consume(res.get(), p)
+            pool.close()
+            pool.join()
+            pool = None
+    except StopRun as e:
+        stopped = e.bad
+    except BaseException:
+        progress.close()
+        if pool is not None:
+            pool.terminate()
+        for f in files:
+            f.abort()
+        raise
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+    progress.close()
+    elapsed = time.monotonic() - t0
+
+    summary = agg.summary()
+    below = (opts.fail_under is not None and summary["mean_score"] is not None
+             and summary["mean_score"] < opts.fail_under)
+    exit_code = 1 if (summary["skipped"] or below or stopped) else 0
+    summary = {
+        "schema_version": 1,
+        "phrasecoach": __version__,
+        "status": "stopped" if stopped else "complete",
+        "started": started.isoformat(timespec="seconds"),
+        "elapsed_s": round(elapsed, 2),
+        "conversations_per_s": round(summary["conversations"] / elapsed, 1) if elapsed else None,
+        "inputs": list(opts.inputs),
+        "workers": opts.workers,
+        "exit_code": exit_code,
+        "fail_under": opts.fail_under,
+        **summary,
+        "formula": "score = 100 - sum(points per finding on agent turns; error 20, warning 10, "
+                   "info 4) + min(10, 5 * empathy strengths) when anything was deducted; 0..100",
+    }
+
+    written: list[Path] = []
+    if stopped:
+        # --strict: only the error is published; no partial results under real names.
+        for f in (conv_jsonl, conv_csv):
+            f.abort()
+        written.append(errors.commit())
+        written.append(write_atomic(out / "summary.json", json_text(summary)).commit())
+        return RunResult(exit_code, summary, written)
+
+    try:
+        later = _final_files(agg, out, opts, started, elapsed)
+    except BaseException:
+        for f in files:
+            f.abort()
+        raise
+    for f in [*files, *later]:
+        written.append(f.commit())
+    written.append(write_atomic(out / "summary.json", json_text(summary)).commit())
+    return RunResult(exit_code, summary, written)
+
+
+def _final_files(agg: Aggregator, out: Path, opts: RunOptions, started: datetime,
+                 elapsed: float) -> list[AtomicFile]:
+    from .report import render_html
+
+    agents = agg.agent_rows()
+    a_header = ["agent", "conversations", "agent_turns", "mean_score", "median_score", "findings",
+                "findings_per_100_turns", *(f"{c}_per_100_turns" for c in CATEGORIES),
+                "empathy_per_100_turns", "signals", "acknowledged", "acknowledgment_rate", "top_rules"]
+    a_rows = [[r["agent"], r["conversations"], r["agent_turns"], r["mean_score"], r["median_score"],
+               r["findings"], r["findings_per_100_turns"],
+               *(r["per_100_turns"][c] for c in CATEGORIES), r["empathy_per_100_turns"],
+               r["signals"], r["acknowledged"], r["acknowledgment_rate"],
+               "; ".join(f"{t['rule']} {t['name']} ({t['findings']})" for t in r["top_rules"])]
+              for r in agents]
+    rules = agg.rule_rows()
+    r_header = ["rule", "name", "category", "severity", "findings", "conversations", "share",
+                "per_100_turns", "top_phrases", "example_conversation", "example_turn", "example"]
+    r_rows = [[r["rule"], r["name"], r["category"], r["severity"], r["findings"],
+               r["conversations"], r["share"], r["per_100_turns"],
+               " | ".join(f"{p['text']} ({p['count']})" for p in r["top_phrases"]),
+               r["examples"][0]["conversation"] if r["examples"] else None,
+               r["examples"][0]["turn"] if r["examples"] else None,
+               r["examples"][0]["context"] if r["examples"] else None] for r in rules]
+    weeks = agg.week_rows()
+    w_header = ["week", "conversations", "agent_turns", "mean_score", "median_score",
+                "findings_per_100_turns", *(f"{c}_per_100_turns" for c in CATEGORIES)]
+    w_rows = [[r["week"], r["conversations"], r["agent_turns"], r["mean_score"], r["median_score"],
+               r["findings_per_100_turns"], *(r["per_100_turns"][c] for c in CATEGORIES)]
+              for r in weeks]
+    options = {"format": opts.fmt or "auto", "workers": opts.workers, "limit": opts.limit,
+               "select": ",".join(opts.settings.select), "ignore": ",".join(opts.settings.ignore)}
+    html = render_html(agg, title=opts.title, inputs=list(opts.inputs), started=started,
+                       elapsed_s=elapsed, options=options)
+    return [
+        write_atomic(out / "agents.csv", csv_text(a_header, a_rows)),
+        write_atomic(out / "agents.json", json_text(agents)),
+        write_atomic(out / "rules.csv", csv_text(r_header, r_rows)),
+        write_atomic(out / "categories.csv", csv_text(
+            ["category", "findings", "per_100_turns"],
+            [[r["category"], r["findings"], r["per_100_turns"]] for r in agg.category_rows()])),
+        write_atomic(out / "weeks.csv", csv_text(w_header, w_rows)),
+        write_atomic(out / "report.html", html),
+    ]
