@@ -119,13 +119,16 @@ class RuleAgg:
 def summarize(conv: Conversation, res: ConversationResult) -> dict:
     """The few numbers and examples the aggregates need from one scored conversation."""
     hits = []
+    said = {s.answered_by: s.text for s in reversed(res.signals) if s.answered_by is not None}
     for t in res.turns:
         text = t.report.text
         for f in t.report.findings:
+            # the phrase behind PC701 is the customer's: the words that called for an acknowledgement
+            phrase = said.get(t.turn, f.text) if f.category == "missed-acknowledgment" else f.text
             a = max(0, f.start - 120)
             b = min(len(text), f.end + 160)
             ctx = text[a:b]
-            hits.append((f.rule, f.name, f.category, f.severity.value, f.text,
+            hits.append((f.rule, f.name, f.category, f.severity.value, phrase,
                          ("…" if a else "") + ctx + ("…" if b < len(text) else ""),
                          f.start - a + (1 if a else 0), f.end - a + (1 if a else 0), t.turn))
     return {
@@ -167,8 +170,8 @@ class Aggregator:
                 seen.add(rule)
             phrase = " ".join(text.split())
             r.phrases.add(phrase if len(phrase) <= 80 else phrase[:79] + "…")
-            if len(r.examples) < EXAMPLES_KEPT and all(e["text"] != text for e in r.examples):
-                r.examples.append({"conversation": s["id"], "turn": turn, "text": text,
+            if len(r.examples) < EXAMPLES_KEPT and all(e["phrase"] != text for e in r.examples):
+                r.examples.append({"conversation": s["id"], "turn": turn, "phrase": text,
                                    "context": ctx, "start": cs, "end": ce})
         if file is not None:
             self.files.setdefault(file, {"scored": 0, "skipped": 0})["scored"] += 1

@@ -148,14 +148,14 @@ def score_main(argv: list[str]) -> int:
         load_signals(args.signals)  # fail fast, in this process, on a bad signal file
         from ..engine import Coach
 
-        Coach(settings=settings)  # validates packs and selectors before any work starts
+        coach = Coach(settings=settings)  # validates packs and selectors before any work starts
         opts = RunOptions(
             inputs=files, out=out, settings=settings, fmt=fmt,
             reader=ReaderOptions(speakers=speakers, fields=fields,
                                  max_text_chars=settings.max_text_chars),
             workers=workers, strict=args.strict, fail_under=args.fail_under,
             batch_size=args.batch_size, progress=args.progress, limit=args.limit,
-            title=args.title, signals_path=args.signals)
+            title=args.title, signals_path=args.signals, coach=coach if workers <= 1 else None)
         result = run(opts)
     except PhrasecoachError as e:
         print(f"phrasecoach score: error: {e}".replace("\n", " "), file=sys.stderr)

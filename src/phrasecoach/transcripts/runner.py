@@ -49,6 +49,7 @@ class RunOptions:
     limit: int | None = None
     title: str = "phrasecoach QA report"
     signals_path: str | None = None
+    coach: Any = None  # an existing Coach for in-process runs (workers <= 1); else one is built
 
 
 @dataclass
@@ -63,10 +64,10 @@ class RunResult:
 _STATE: dict[str, Any] = {}
 
 
-def _init_worker(settings: Settings, signals_path: str | None, batch_size: int) -> None:
+def _init_worker(settings: Settings, signals_path: str | None, batch_size: int, coach=None) -> None:
     from ..engine import Coach
 
-    _STATE["coach"] = Coach(settings=settings).warm()
+    _STATE["coach"] = coach or Coach(settings=settings).warm()
     _STATE["signals"] = load_signals(signals_path)
     _STATE["batch_size"] = batch_size
 
@@ -226,7 +227,7 @@ def run(opts: RunOptions) -> RunResult:
     try:
         chunks = _chunks(_records(opts, sizes), opts.chunk_turns, on_bad)
         if opts.workers <= 1:
-            _init_worker(opts.settings, opts.signals_path, opts.batch_size)
+            _init_worker(opts.settings, opts.signals_path, opts.batch_size, opts.coach)
             for chunk, pos in chunks:
                 consume(_work(chunk), pos)
         else:
