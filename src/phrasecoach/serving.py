@@ -13,15 +13,15 @@ Error codes used by the service, beside the engine's own (E007, E040 ...):
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-import anyio
-import anyio.to_thread
 from starlette.requests import Request
 
 from .config import Settings
@@ -107,10 +107,12 @@ def require_api_key(request: Request) -> None:
 class Engine:
     """One Coach per worker, built and warmed once, plus a small cache of selection variants.
 
-    Engine calls run one at a time in a worker thread (the work is CPU-bound and holds the
-    GIL, so running them side by side would only interleave them), each inside the request's
-    time budget. A request whose budget runs out while it waits is answered at once and its
-    work is skipped.
+    Engine calls run one at a time, in order, on one engine thread per worker (the work is
+    CPU-bound and holds the GIL, so running calls side by side would only interleave them and
+    stretch every latency), each inside the request's time budget. A request whose budget
+    runs out is answered at once (503); if its work had not started it is dropped, otherwise
+    it finishes on the engine thread and its result is thrown away. Scale with more worker
+    processes, not threads.
     """
 
     def __init__(self, settings: Settings, coach: Coach | None = None):
@@ -119,8 +121,7 @@ class Engine:
         self.ready = False
         self._variants: OrderedDict[tuple, Coach] = OrderedDict()
         self._variants_lock = threading.Lock()
-        self._run_lock = threading.Lock()
-        self._limiter: anyio.CapacityLimiter | None = None
+        self._pool: ThreadPoolExecutor | None = None
 
     # lifecycle
     def load(self) -> None:
@@ -132,8 +133,13 @@ class Engine:
         self.ready = True
 
     async def start(self) -> None:
-        self._limiter = anyio.CapacityLimiter(1)
-        await anyio.to_thread.run_sync(self.load)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="phrasecoach-engine")
+        await asyncio.get_running_loop().run_in_executor(self._pool, self.load)
+
+    async def stop(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def base(self) -> Coach:
         if not self.ready or self.coach is None:
@@ -197,23 +203,23 @@ class Engine:
         return coach
 
     # running work within the time budget
-    def _guarded(self, deadline: float, fn: Callable[..., T], args: tuple) -> T | None:
-        with self._run_lock:
-            if time.monotonic() > deadline:
-                return None  # the request already answered 503; skip the work
-            return fn(*args)
+    @staticmethod
+    def _guarded(deadline: float, fn: Callable[..., T], args: tuple) -> T | None:
+        if time.monotonic() > deadline:
+            return None  # the request already answered 503; skip the work
+        return fn(*args)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run `fn(*args)` in a worker thread within the request time budget."""
-        if not self.ready or self._limiter is None:
+        """Run `fn(*args)` on the engine thread within the request time budget."""
+        pool = self._pool
+        if not self.ready or pool is None:
             raise not_ready()
         budget = self.settings.request_timeout_s
         deadline = time.monotonic() + budget
+        future = asyncio.get_running_loop().run_in_executor(pool, self._guarded, deadline, fn, args)
         try:
-            with anyio.fail_after(budget):
-                return await anyio.to_thread.run_sync(self._guarded, deadline, fn, args,
-                                                      abandon_on_cancel=True,
-                                                      limiter=self._limiter)
+            async with asyncio.timeout(budget):
+                return await future
         except TimeoutError:
             raise budget_exceeded(budget) from None
 
