@@ -134,3 +134,36 @@ def test_terminates_cleanly(server):
     _, proc, _ = server
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=30) == 0
+
+
+def test_serve_refuses_bad_settings_before_starting(tmp_path, capsys, monkeypatch):
+    from phrasecoach.cli import main
+
+    monkeypatch.delenv("PHRASECOACH_CONFIG", raising=False)
+    assert main(["serve", "--config", str(tmp_path / "missing.toml")]) == 2
+    assert "E020" in capsys.readouterr().err
+    bad = tmp_path / "phrasecoach.toml"
+    bad.write_text('select = ["no-such-rule-anywhere"]\n', "utf-8")
+    assert main(["serve", "--config", str(bad)]) == 2
+    assert "E007" in capsys.readouterr().err
+    assert main(["serve", "--workers", "0"]) == 2
+    assert "PHRASECOACH_CONFIG" not in os.environ  # a refused config is not left for others
+
+
+def test_serve_help(capsys):
+    from phrasecoach.cli import main
+
+    with pytest.raises(SystemExit) as e:
+        main(["serve", "--help"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    assert "--workers" in out and "--port" in out and "--config" in out
+
+
+def test_api_main_exposes_the_app():
+    import runpy
+
+    from fastapi import FastAPI
+
+    ns = runpy.run_path(str(Path(__file__).resolve().parents[1] / "api" / "main.py"))
+    assert isinstance(ns["app"], FastAPI)

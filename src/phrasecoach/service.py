@@ -725,8 +725,6 @@ def serve_main(argv: list[str]) -> int:
     if settings.workers < 1:
         print("phrasecoach serve: error: --workers must be at least 1", file=sys.stderr)
         return 2
-    if args.config:
-        os.environ["PHRASECOACH_CONFIG"] = args.config  # the workers read it
     # Fail fast, before any worker starts: packs, selectors and the pipeline must load.
     coach = Coach(settings=settings)
     if coach.needs_parse and importlib.util.find_spec(settings.model) is None:
@@ -736,10 +734,13 @@ def serve_main(argv: list[str]) -> int:
     del coach
     import uvicorn
 
+    if args.config:
+        os.environ["PHRASECOACH_CONFIG"] = args.config  # the workers read it
     print(f"phrasecoach {__version__}: serving on http://{settings.host}:{settings.port} "
           f"({settings.workers} worker{'s' if settings.workers != 1 else ''}; docs at /docs)",
           file=sys.stderr, flush=True)
     uvicorn.run("phrasecoach.service:app_from_env", factory=True, host=settings.host,
                 port=settings.port, workers=settings.workers, access_log=False,
-                log_config=_log_config(args.log_level, not args.no_access_log), log_level=args.log_level, server_header=False)
+                log_config=_log_config(args.log_level, not args.no_access_log),
+                log_level=args.log_level, server_header=False)
     return 0
