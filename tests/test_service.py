@@ -455,3 +455,13 @@ def test_lt_info_maxtextlength_healthcheck(client):
     assert client.get("/v2/maxtextlength").text == "20000"
     r = client.get("/v2/healthcheck")
     assert r.status_code == 200 and r.text == "OK"
+
+
+def test_lt_context_never_splits_an_emoji(client):
+    text = "😀" * 30 + "yes. " + CALM
+    m = lt(client, text=text, language="en-US").json()["matches"][0]
+    assert m["offset"] == 65 and m["length"] == utf16(CALM)
+    ctx = m["context"]
+    assert ctx["text"].startswith("...😀")  # the window's edge fell inside an emoji: it is kept whole
+    u = ctx["text"].encode("utf-16-le")
+    assert u[2 * ctx["offset"]:2 * (ctx["offset"] + ctx["length"])].decode("utf-16-le") == CALM
