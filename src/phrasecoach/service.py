@@ -48,7 +48,7 @@ log = logging.getLogger("phrasecoach.http")
 access_log = logging.getLogger("phrasecoach.access")
 
 REQUEST_ID_HEADER = "X-Request-ID"
-_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+_SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 
 #: Routers other parts of phrasecoach add to every app built afterwards (see module doc).
 EXTRA_ROUTERS: list[APIRouter] = []
@@ -389,7 +389,7 @@ class RequestContext:
             return await self.app(scope, receive, send)
         headers = dict(scope.get("headers") or [])
         given = headers.get(b"x-request-id", b"").decode("latin-1")
-        rid = given if _SAFE_REQUEST_ID.match(given) else uuid.uuid4().hex
+        rid = given if _SAFE_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = rid
         path = scope.get("path", "")
         started = time.perf_counter()
