@@ -465,3 +465,24 @@ def test_lt_context_never_splits_an_emoji(client):
     assert ctx["text"].startswith("...😀")  # the window's edge fell inside an emoji: it is kept whole
     u = ctx["text"].encode("utf-16-le")
     assert u[2 * ctx["offset"]:2 * (ctx["offset"] + ctx["length"])].decode("utf-16-le") == CALM
+
+
+def test_unexpected_errors_are_500_with_a_request_id_and_no_text(caplog):
+    boom = APIRouter()
+
+    @boom.post("/v1/boom")
+    async def explode(request: Request):
+        raise RuntimeError("engine exploded")
+
+    with TestClient(make_app(routers=[boom])) as c, caplog.at_level(logging.ERROR):
+        r = c.post("/v1/boom", json={"text": "customer secret 4111"})
+    assert r.status_code == 500
+    assert r.json()["error"]["code"] == "E000" and r.headers["x-request-id"]
+    logged = "\n".join(rec.getMessage() for rec in caplog.records if rec.name.startswith("phrasecoach"))
+    assert "RuntimeError" in logged and r.headers["x-request-id"] in logged
+    assert "4111" not in logged
+
+
+def test_lt_wrong_method_is_plain_text(client):
+    r = client.put("/v2/check", data={"text": DOB, "language": "en-US"})
+    assert r.status_code == 405 and r.text.startswith("Error: ")
