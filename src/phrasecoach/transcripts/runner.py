@@ -232,35 +232,35 @@ def run(opts: RunOptions) -> RunResult:
                 consume(_work(chunk), pos)
         else:
             import multiprocessing as mp
+            from concurrent.futures import ProcessPoolExecutor
 
-            ctx = mp.get_context("spawn")
-            pool = ctx.Pool(opts.workers, initializer=_init_worker,
-                            initargs=(opts.settings, opts.signals_path, opts.batch_size))
+            # fork where there is one: nothing heavy is loaded here yet (spaCy loads in each
+            # worker), and unlike spawn it does not re-run the caller's __main__ (a REPL, stdin).
+            method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+            pool = ProcessPoolExecutor(opts.workers, mp_context=mp.get_context(method),
+                                       initializer=_init_worker,
+                                       initargs=(opts.settings, opts.signals_path, opts.batch_size))
             inflight: deque = deque()
             for chunk, pos in chunks:
-                inflight.append((pool.apply_async(_work, (chunk,)), pos))
+                inflight.append((pool.submit(_work, chunk), pos))
                 while len(inflight) >= 2 * opts.workers:
-                    res, p = inflight.popleft()
-                    consume(res.get(), p)
+                    fut, p = inflight.popleft()
+                    consume(fut.result(), p)
             while inflight:
-                res, p = inflight.popleft()
-                consume(res.get(), p)
-            pool.close()
-            pool.join()
+                fut, p = inflight.popleft()
+                consume(fut.result(), p)
+            pool.shutdown(wait=True)
             pool = None
     except StopRun as e:
         stopped = e.bad
     except BaseException:
         progress.close()
-        if pool is not None:
-            pool.terminate()
         for f in files:
             f.abort()
         raise
     finally:
         if pool is not None:
-            pool.terminate()
-            pool.join()
+            _stop_pool(pool)
     progress.close()
     elapsed = time.monotonic() - t0
 
@@ -303,6 +303,17 @@ def run(opts: RunOptions) -> RunResult:
         written.append(f.commit())
     written.append(write_atomic(out / "summary.json", json_text(summary)).commit())
     return RunResult(exit_code, summary, written)
+
+
+def _stop_pool(pool) -> None:
+    """Stop the workers now (an error, --strict or Ctrl-C): cancel queued chunks, end processes."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        if p.is_alive():
+            p.terminate()
+    for p in procs:
+        p.join(timeout=5)
 
 
 def _final_files(agg: Aggregator, out: Path, opts: RunOptions, started: datetime,
