@@ -154,7 +154,10 @@
       const said = err.detail ? ` The server said: “${err.detail}”` : "";
       if (err.status === 413) {
         const n = [...text].length.toLocaleString();
-        return `This draft is too long for the server to check (${n} characters). Shorten it or split it into two messages.${said}`;
+        const limit = /limit is (\d+)/.exec(err.detail || "");
+        const max = limit ? `; the limit is ${Number(limit[1]).toLocaleString()}` : "";
+        return `This draft is too long to check (${n} characters${max}). Shorten it or split it into two messages.` +
+          (limit ? "" : said);
       }
       if (err.status === 401 || err.status === 403) return `The server needs an API key, which this page does not send.${said}`;
       if (err.status === 404) return "This server has no phrasecoach check endpoint (HTTP 404). Is it phrasecoach?";
