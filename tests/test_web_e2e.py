@@ -46,8 +46,8 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self) -> None:
-        self.port = _free_port()
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("PHRASECOACH_")}
         self.log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"phrasecoach-web-{self.port}.log", "w+b")
@@ -225,6 +225,20 @@ def test_keyboard_only(page):
     assert page.locator("li.finding button.sugg").first.evaluate("b => b.tagName") == "BUTTON"
 
 
+def test_copy_falls_back_without_the_clipboard_api(page):
+    # Opened as http://some-host:8000/ the page is not a secure context: no navigator.clipboard.
+    page.evaluate("Object.defineProperty(navigator, 'clipboard', {value: undefined})")
+    _type(page, DRAFT)
+    _checked(page, DRAFT)
+    page.locator("#copy").click()
+    expect(page.locator("#copy")).to_have_text("Copied")
+    expect(page.locator("#status")).to_have_text("Copied to the clipboard.")
+    other = page.context.new_page()
+    other.goto(page.url)
+    assert other.evaluate("navigator.clipboard.readText()") == DRAFT
+    other.close()
+
+
 def test_emoji_do_not_shift_highlights(page):
     text = "🙂 Thanks for your message 👍🏽! Date of birth?"
     _type(page, text)
@@ -316,6 +330,12 @@ def test_server_down_is_reported(browser):
         expect(error).to_contain_text("Can't reach the phrasecoach server")
         expect(page.locator("#status")).to_have_text("Not checked.")
         expect(page.locator("#highlights mark.hl")).to_have_count(0)
+        assert page.locator("#draft").input_value() == DRAFT      # the draft is kept
+        # back up on the same address: the page retries by itself and the error goes away
+        s = Server(s.port)
+        expect(page.locator("#app")).to_have_attribute("data-state", "ok", timeout=15_000)
+        expect(error).to_be_hidden()
+        expect(page.locator("#highlights mark.hl")).to_have_count(2)
         ctx.close()
     finally:
         s.stop()
