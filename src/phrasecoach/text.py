@@ -102,6 +102,6 @@ def core_span(text: str, start: int, end: int) -> tuple[int, int]:
         start += m.end()
         seg = seg[m.end():]
     m = _TRAIL_JUNK.search(seg)
-    if m and m.start() > 0:
-        end = start + m.start()
+    if m:
+        end = start + m.start()  # may leave nothing: a sentence that is only a sign-off
     return start, end

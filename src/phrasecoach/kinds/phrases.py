@@ -144,5 +144,34 @@ def compile_phrases(phrases: list[str]) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w'’])(?:{body})(?![\w'’])", re.IGNORECASE)
 
 
+_COMMON = {"that", "this", "there", "the", "you", "your", "not", "is", "it", "we", "our",
+           "and", "have", "with", "what", "just", "please", "can", "will", "would", "would",
+           "need", "should", "about", "thanks", "thank", "sorry", "for", "to", "be", "are"}
+
+
+def _rarity(w: str) -> int:
+    return len(w) - 10 * (w.lower() in _COMMON)
+
+
+def phrase_keys(phrases: list[str]) -> frozenset[str]:
+    """Prefilter keys: every word of a form must be in the text, so key each form by its
+    rarest word's first letters (see kinds.prefilter)."""
+    return frozenset(k for k, _ in phrase_key_sets(phrases))
+
+
+def phrase_key_sets(phrases: list[str]) -> set[tuple[str, frozenset[str]]]:
+    """For each form: (its rarest word's key, the keys of all its words)."""
+    out = set()
+    for p in phrases:
+        for form in surface_forms(p):
+            # a contraction may be typed without its apostrophe ("thats", "im"), so a word
+            # is keyed by what precedes the apostrophe: "that's" -> "tha", "i'm" -> "i"
+            words = [m for w in form.split() for m in re.findall(r"[^\W\d_]+", w.split("'")[0])[:1]]
+            if words:
+                rare = max(words, key=_rarity)[:3]
+                out.add((rare, frozenset(w[:3] for w in words)))
+    return out
+
+
 def phrase_forms_count(phrases: list[str]) -> int:
     return len(set(itertools.chain.from_iterable(surface_forms(p) for p in phrases)))

@@ -8,6 +8,7 @@ survive. Anything the parse is unsure of gets an `unsafe` suggestion, never a `s
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import ClassVar, Literal
 
 from ..models import Applicability, Suggestion
@@ -19,6 +20,38 @@ SAFE, UNSAFE, DISPLAY = Applicability.safe, Applicability.unsafe, Applicability.
 
 # Words that can open a sentence before the request itself: softeners, fillers, vocatives.
 _SOFTENERS = {"please", "pls", "plz", "kindly"}
+_WORDS = re.compile(r"[A-Za-z_@#][\w'’@#-]*")
+
+
+@lru_cache(maxsize=16384)
+def _verb_lemma(word: str) -> str:
+    from lemminflect import getLemma
+
+    low = word.lower()
+    lemmas = getLemma(low, upos="VERB")
+    return lemmas[0] if lemmas else low
+
+
+@lru_cache(maxsize=16384)
+def _maybe_bare_verb_cached(word: str) -> bool:
+    from lemminflect import getAllLemmas
+
+    low = re.split(r"['’-]", word.lower())[0]
+    if low in _NEVER_VERB_OPENERS or not low:
+        return False
+    lemmas = getAllLemmas(low)
+    if not lemmas:
+        # Unknown to the lexicon: a capitalised one is most likely a name ("Cooper"); a
+        # lower-case or all-capitals one ("dm", "RSVP") is left for the parser to decide.
+        return not (word[:1].isupper() and not word.isupper())
+    return low in lemmas.get("VERB", ())
+
+
+def _maybe_bare_verb(word: str, courtesy: set[str]) -> bool:
+    low = word.lower()
+    if low in courtesy and low not in _DEMAND_ANYWAY:
+        return False
+    return _maybe_bare_verb_cached(word)
 _SOFT_RX = re.compile(r"\b(?:please|pls|plz|kindly)\b", re.I)
 _FILLERS = {"just", "now", "then", "also", "so", "simply", "first", "next", "ok", "okay",
             "alright", "and", "finally", "again"}
@@ -79,19 +112,35 @@ class ImperativeRequest(Detector):
         self.courtesy = _COURTESY_LEMMAS | set(options.courtesy_verbs)
 
     def candidate(self, sentence: str) -> bool:
-        s = sentence.lstrip("\"'“‘(*-• ")
-        if not s or s.endswith("?") or _OFFER.search(s):
+        """Could the word that opens the request be a bare verb? (a superset of find_parsed)."""
+        s = sentence.strip()
+        if not s or s.endswith("?"):
             return False
-        first = re.match(r"[A-Za-z]+", s)
-        if not first:
-            return False
-        w = first.group().lower()
-        if self.options.mode == "negative":
-            return w in {"don", "do", "never", "dont", "please", "pls", "kindly", "just"}
         if self.options.mode == "softened" and not _SOFT_RX.search(s):
             return False
-        # Cheap exclusion of sentence openers that can never be a bare verb.
-        return w not in _NEVER_VERB_OPENERS
+        if not self._opening_could_be_verb(s):
+            return False
+        return not _OFFER.search(s)
+
+    def _opening_could_be_verb(self, s: str) -> bool:
+        words = _WORDS.findall(s, 0, 200)
+        i = 0
+        while i < len(words) and (words[i].lower() in _SOFTENERS or words[i].lower() in _FILLERS
+                                  or _HANDLE.match(words[i])):
+            i += 1
+        if i >= len(words):
+            return False
+        if self.options.mode == "bare" and any(x.lower() in _SOFTENERS for x in words[:i]):
+            return False
+        w = words[i]
+        if self.options.mode == "negative":
+            return w.lower() in {"don't", "don’t", "dont", "do", "never"}
+        if _maybe_bare_verb(w, self.courtesy):
+            return True
+        # A leading vocative: "Jennifer, send me ..."
+        m = re.match(r"[\W_]*(?:[\w'’]+\W+){%d}%s\s*,\s*" % (i, re.escape(w)), s)
+        return bool(m and w[:1].isupper() and i + 1 < len(words)
+                    and _maybe_bare_verb(words[i + 1], self.courtesy))
 
     def _content_start(self, doc) -> int | None:
         i = 0
@@ -131,12 +180,14 @@ class ImperativeRequest(Detector):
             return []
         if not neg and softened != (self.options.mode == "softened"):
             return []
+        if not neg and not (_maybe_bare_verb(t.text, self.courtesy) or t.text.lower() in _DEMAND_ANYWAY):
+            return []  # the lexicon says this word is no bare verb ("Lol", a typo'd "Thak you")
         if any(c.dep_ in ("nsubj", "nsubjpass", "expl", "csubj") for c in t.children):
             return []
-        lemma = t.lemma_.lower()
+        lemma = _verb_lemma(t.text)
         if lemma in self.courtesy:
             wanted = _DEMAND_ANYWAY.get(lemma)
-            if not wanted or not any(c.lower_ in wanted or c.lemma_.lower() in wanted for c in t.subtree):
+            if not wanted or not any(c.lower_ in wanted for c in t.subtree):
                 return []
         if neg and lemma in {"worry", "hesitate", "forget", "panic", "stress", "fret"}:
             return []
@@ -218,6 +269,11 @@ _NEVER_VERB_OPENERS = {
     "welcome", "apologies", "congrats", "congratulations", "absolutely", "certainly",
     "definitely", "of", "unless", "although", "though", "one", "two", "its", "im", "ive",
     "id", "ill", "were", "weve", "theyre", "youre", "dont", "didnt", "doesnt", "cant", "wont",
+    "oh", "ah", "wow", "hmm", "ooh", "aw", "aww", "yay", "ugh", "lol", "omg", "whoa", "yikes",
+    "ok", "okay", "great", "perfect", "awesome", "excellent", "cool", "nice", "wonderful",
+    "amazing", "fantastic", "brilliant", "hiya", "howdy", "morning", "afternoon", "evening",
+    "bye", "cheers", "ta", "thx", "ty", "np", "yep", "yup", "nope", "nah", "indeed", "really",
+    "actually", "currently", "typically", "usually", "normally", "generally", "again",
 }
 
 
@@ -247,6 +303,14 @@ _NOT_REQUESTS = {
 _WH = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "anything"}
 
 
+_CLAUSE_WORDS = re.compile(
+    r"(?<![\w'’])(?:i|we|you|he|she|they|it|is|are|was|were|am|be|been|do|does|did|can|could|"
+    r"will|would|should|shall|may|might|must|have|has|had|let|thanks|thank|sorry|hi|hello|hey)"
+    r"(?![\w'’])|['’](?:re|m|ll|d|ve)\b|n['’]t\b|"
+    # 's is a clause only after a pronoun ("that's"); "patient's name" is a possessive
+    r"(?<![\w'’])(?:it|that|what|there|here|he|she|who|where|how|let)['’]s\b")
+
+
 class BareNounRequest(Detector):
     """A request for information made of a bare noun phrase: "Order number?"."""
 
@@ -270,6 +334,8 @@ class BareNounRequest(Detector):
         first = re.sub(r"[^a-z]", "", words[0].lower())
         if first in _WH or first in _NEVER_VERB_OPENERS - {"your", "the", "a", "an", "my", "any"}:
             return False
+        if _CLAUSE_WORDS.search(low):
+            return False  # has a subject pronoun or an auxiliary: a clause, not a bare noun phrase
         return low.endswith("?") or re.search(r"\b(?:please|pls|plz)\W*$", low) is not None or (
             low.endswith(".") and len(words) <= 3) or low[-1:].isalnum() and len(words) <= 4
 
@@ -286,8 +352,9 @@ class BareNounRequest(Detector):
         nouns = [t for t in toks if t.pos_ in ("NOUN", "PROPN") and t.dep_ not in ("npadvmod",)]
         if not any(t.pos_ == "NOUN" or t.text.isupper() for t in nouns):
             return []
-        lemmas = {t.lemma_.lower() for t in toks}
-        if root.lemma_.lower() in _NOT_REQUESTS or lemmas & {"thanks", "sorry", "welcome", "congratulations"}:
+        lows = {t.lower_ for t in toks}
+        if root.lower_ in _NOT_REQUESTS or _noun_lemma(root.lower_) in _NOT_REQUESTS or lows & {
+                "thanks", "sorry", "welcome", "congratulations"}:
             return []
         if toks[0].lower_ in _WH:
             return []
@@ -296,7 +363,7 @@ class BareNounRequest(Detector):
         low = text.lower()
         please = re.search(r",?\s*\b(please|pls|plz)\b\s*[.?!]*$", text, re.I)
         asks = low.endswith("?") or please is not None
-        informative = root.lemma_.lower() in self.personal or any(
+        informative = _noun_lemma(root.lower_) in self.personal or any(
             t.lower_ in self.personal for t in root.subtree)
         n_words = len([t for t in toks if not t.is_punct])
         if not asks and not (informative and n_words <= 3 and (low.endswith(".") or low[-1:].isalnum())):
@@ -346,6 +413,14 @@ class BareNounRequest(Detector):
         out.append(Suggestion(replacement=f"{_cased('Could you share', text)} {det}{np}{tail}{vocative}?",
                               applicability=UNSAFE, title="Could you share …?"))
         return out
+
+
+@lru_cache(maxsize=16384)
+def _noun_lemma(word: str) -> str:
+    from lemminflect import getLemma
+
+    lemmas = getLemma(word, upos="NOUN")
+    return lemmas[0] if lemmas else word
 
 
 def _common_noun(word: str) -> bool:

@@ -14,7 +14,8 @@ from pydantic import ValidationError
 from ..errors import DetectorError, RegexError, TokenPatternError
 from ..kinds import jargon, requests
 from ..kinds.base import Detector, DetectorContext, Match
-from ..kinds.phrases import compile_phrases
+from ..kinds.phrases import compile_phrases, phrase_keys
+from ..kinds.prefilter import union_keys
 from ..kinds.templates import FILTERS, render, template_slots
 from ..models import Applicability, Severity, Suggestion
 from .loader import LoadedRule
@@ -82,6 +83,7 @@ class CompiledRule:
     token_patterns: list[list[dict]] | None = None
     trigger: re.Pattern[str] | None = None
     exceptions: list[tuple[str, re.Pattern[str]]] = field(default_factory=list)
+    keys: frozenset[str] | None = None  # word-start keys a text needs before the rule runs
     _matcher: object = None
 
     @property
@@ -93,7 +95,9 @@ class CompiledRule:
         return self.spec.category == "empathy"
 
     # ---- matching -----------------------------------------------------------------
-    def quick(self, text: str) -> bool:
+    def quick(self, text: str, text_keys: set[str] | None = None) -> bool:
+        if self.keys is not None and text_keys is not None and self.keys.isdisjoint(text_keys):
+            return False
         if self.kind in ("phrases", "regex"):
             return any(r.search(text) for r in self.regexes)
         if self.kind == "detector":
@@ -125,6 +129,10 @@ class CompiledRule:
         return []
 
     def find_parsed(self, doc, offset: int) -> list[Match]:
+        # the candidate test is part of the rule, so parsing every sentence (parse="all")
+        # flags exactly what parsing only the candidates does
+        if not self.candidate(doc.text):
+            return []
         if self.kind == "detector":
             return self.detector.find_parsed(doc, offset)
         if self.kind == "tokens":
@@ -181,12 +189,15 @@ def compile_rule(lr: LoadedRule, ctx: DetectorContext, severity: Severity | None
     detector = None
     trigger = None
     needs_parse = False
+    keys = None
     if ms.phrases:
         kind = "phrases"
         regexes = [compile_phrases(ms.phrases)]
+        keys = phrase_keys(ms.phrases)
     elif ms.regex:
         kind = "regex"
         regexes = [_compile_regex(r, where) for r in ms.regex]
+        keys = union_keys(ms.regex)
     elif ms.tokens:
         kind = "tokens"
         validate_token_patterns(ms.tokens, where)
@@ -231,7 +242,7 @@ def compile_rule(lr: LoadedRule, ctx: DetectorContext, severity: Severity | None
     return CompiledRule(spec=spec, pack=lr.pack, file=lr.file, line=lr.line,
                         severity=severity or spec.severity, kind=kind, needs_parse=needs_parse,
                         regexes=regexes, detector=detector, token_patterns=ms.tokens,
-                        trigger=trigger, exceptions=exceptions)
+                        trigger=trigger, exceptions=exceptions, keys=keys)
 
 
 __all__ = ["CompiledRule", "compile_rule", "DETECTORS", "Applicability"]

@@ -1,0 +1,101 @@
+"""Engine throughput on real agent turns, beside spaCy's own cost on the same texts.
+
+    python bench/throughput.py [--limit N] [--repeat R] [--no-full]
+
+Reads agent turns from ../shared/corpus/transcripts.jsonl (next to the repo). Prints, for the
+default engine (parse only candidate sentences) and for the full-parse path (parse every
+sentence): turns/s and words/s, the median of R runs; spaCy's pipeline alone over every turn;
+the ratios; how many sentences were parsed; and whether both paths give identical findings.
+Runs on one core (the process is single-threaded).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus" / "transcripts.jsonl"
+
+
+def agent_turns(limit: int | None) -> list[str]:
+    out = []
+    with CORPUS.open(encoding="utf-8") as f:
+        for line in f:
+            for t in json.loads(line)["turns"]:
+                if t["speaker"] == "agent":
+                    out.append(t["text"])
+                    if limit and len(out) >= limit:
+                        return out
+    return out
+
+
+def timed(fn, repeat: int) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), result
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--limit", type=int, default=None, help="first N agent turns (default: all)")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--no-full", action="store_true", help="skip the slow full-parse comparison")
+    args = ap.parse_args(argv)
+    if not CORPUS.is_file():
+        print(f"skipped: corpus not found at {CORPUS}", file=sys.stderr)
+        return 0
+    from phrasecoach import Coach
+
+    texts = agent_turns(args.limit)
+    words = sum(len(t.split()) for t in texts)
+    fast = Coach(parse="candidates").warm()
+    fast.check("warm up")
+    parsed = {"n": 0}
+    orig_pipe = fast.nlp.pipe
+
+    def counting_pipe(xs, **kw):
+        xs = list(xs)
+        parsed["n"] += len(xs)
+        return orig_pipe(xs, **kw)
+
+    fast.nlp.pipe = counting_pipe
+    t_fast, reps_fast = timed(lambda: [r.to_dict() for r in fast.check_many(texts)], args.repeat)
+    n_parsed = parsed["n"] // args.repeat
+    fast.nlp.pipe = orig_pipe
+    nlp = fast.nlp
+    t_spacy, _ = timed(lambda: sum(1 for _ in nlp.pipe(texts, batch_size=128)), 1)
+    from phrasecoach.text import sentence_spans
+
+    n_sents = sum(len(sentence_spans(t)) for t in texts)
+    print(f"{len(texts)} agent turns, {words} words, {n_sents} sentences, from {CORPUS}")
+    print(f"{'path':<34} {'turns/s':>9} {'words/s':>10} {'seconds':>8}")
+    print(f"{'engine (parse candidates only)':<34} {len(texts) / t_fast:>9.0f} {words / t_fast:>10.0f} {t_fast:>8.2f}")
+    print(f"{'spaCy pipeline alone (no NER)':<34} {len(texts) / t_spacy:>9.0f} {words / t_spacy:>10.0f} {t_spacy:>8.2f}")
+    print(f"sentences parsed by the engine: {n_parsed} of {n_sents} ({100 * n_parsed / max(1, n_sents):.1f}%)")
+    print(f"ratio engine / spaCy-alone speed: {t_spacy / t_fast:.1f}x")
+    if not args.no_full:
+        full = Coach(parse="all").warm()
+        t_full, reps_full = timed(lambda: [r.to_dict() for r in full.check_many(texts)], 1)
+        print(f"{'engine (parse every sentence)':<34} {len(texts) / t_full:>9.0f} {words / t_full:>10.0f} {t_full:>8.2f}")
+        print(f"ratio candidates / full-parse speed: {t_full / t_fast:.1f}x")
+        diff = [i for i, (a, b) in enumerate(zip(reps_fast, reps_full)) if a != b]
+        print(f"identical findings on all {len(texts)} turns: {'yes' if not diff else 'NO'}")
+        for i in diff[:10]:
+            print("  differs:", texts[i][:100], [f["rule"] for f in reps_fast[i]["findings"]],
+                  [f["rule"] for f in reps_full[i]["findings"]])
+        n_find = sum(len(r["findings"]) for r in reps_fast)
+        print(f"findings: {n_find} on {sum(1 for r in reps_fast if r['findings'])} turns")
+        return 1 if diff else 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""A cheap first pass: which rules could possibly match a text, from the words it starts.
+
+Every phrase list and regex is analysed once (with Python's own regex parser) for the
+letters a match can begin with: "that's not true" can only begin with "tha", a blame regex
+`\\byou\\s+should…` only with "you". A text's word starts (first 1-3 letters of each word) are
+computed once, and a rule whose keys share nothing with them is skipped without running its
+regex. When a pattern's start cannot be pinned down (it may begin with a digit or any
+character), the rule always runs: the filter may only ever skip rules that cannot match.
+"""
+
+from __future__ import annotations
+
+import re
+import re._constants as C  # noqa: N812 - CPython's regex internals (3.11+)
+import re._parser as P  # noqa: N812
+
+KEY_LEN = 3
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def word_keys(text: str) -> set[str]:
+    """First 1..3 letters of every word of `text`, lower-cased."""
+    keys: set[str] = set()
+    for w in _WORD.findall(text.lower()):
+        keys.add(w[:1])
+        keys.add(w[:2])
+        keys.add(w[:3])
+    return keys
+
+
+END = "\0"  # marks a prefix whose word has ended (or that we stop extending)
+_SKIP = (C.AT, C.ASSERT, C.ASSERT_NOT)
+_REPEATS = tuple(x for x in (C.MAX_REPEAT, C.MIN_REPEAT, getattr(C, "POSSESSIVE_REPEAT", None)) if x)
+
+
+def _join(h: str, t: str, limit: int) -> str:
+    if h.endswith(END) or len(h) >= limit:
+        return h
+    ended = t.endswith(END)
+    r = h + (t[:-1] if ended else t)
+    if len(r) >= limit:
+        return r[:limit]
+    return r + END if ended else r
+
+
+def _seq(items: list, i: int, limit: int) -> set[str]:
+    """Prefixes of matches of items[i:]; "" means items[i:] can match the empty string."""
+    while i < len(items) and items[i][0] in _SKIP:
+        i += 1
+    if i == len(items):
+        return {""}
+    out: set[str] = set()
+    for h in _item(items[i][0], items[i][1], limit):
+        if h.endswith(END) or len(h) >= limit:
+            out.add(h)
+        else:
+            out |= {_join(h, t, limit) for t in _seq(items, i + 1, limit)}
+    return out
+
+
+def _stop(prefixes: set[str]) -> set[str]:
+    return {p if (p.endswith(END) or p == "") else p + END for p in prefixes}
+
+
+def _item(op, av, limit: int) -> set[str]:
+    if op is C.LITERAL:
+        ch = chr(av).lower()
+        return {ch} if ch.isalpha() else {END}
+    if op is C.IN:
+        chars = [chr(v).lower() for k, v in av if k is C.LITERAL]
+        if len(chars) == len(av) and chars and len(chars) <= 8:
+            if all(c.isalpha() for c in chars):
+                return set(chars)
+            if not any(c.isalpha() for c in chars):
+                return {END}
+        return {END}  # a letter we cannot name, or a non-letter: stop here
+    if op is C.SUBPATTERN:
+        return _seq(list(av[-1]), 0, limit)
+    if op is C.BRANCH:
+        out: set[str] = set()
+        for branch in av[1]:
+            out |= _seq(list(branch), 0, limit)
+        return out
+    if op in _REPEATS:
+        lo, _hi, item = av
+        first = _stop(_seq(list(item), 0, limit))
+        return first | ({""} if lo == 0 else set())
+    return {END}  # ANY, CATEGORY, NOT_LITERAL, GROUPREF ...
+
+
+def regex_keys(pattern: str) -> frozenset[str] | None:
+    """Word-start keys one of which any match must begin with, or None if unknown."""
+    try:
+        prefixes = _seq(list(P.parse(pattern, re.IGNORECASE)), 0, KEY_LEN)
+    except (re.error, RecursionError, TypeError, ValueError, IndexError, AttributeError):
+        return None
+    keys = {p.rstrip(END) for p in prefixes}
+    if not keys or "" in keys:
+        return None
+    return frozenset(keys)
+
+
+def union_keys(patterns: list[str]) -> frozenset[str] | None:
+    out: set[str] = set()
+    for p in patterns:
+        k = regex_keys(p)
+        if k is None:
+            return None
+        out |= k
+    return frozenset(out)
