@@ -42,10 +42,10 @@ class TreeMemory(threading.Thread):
         self.peak_rss = 0
         self.peak_pss = 0
         self.peak_procs = 0
-        self._stop = threading.Event()
+        self._halt = threading.Event()
 
     def run(self):
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             try:
                 procs = [self.proc, *self.proc.children(recursive=True)]
             except psutil.NoSuchProcess:
@@ -61,10 +61,10 @@ class TreeMemory(threading.Thread):
             self.peak_rss = max(self.peak_rss, rss)
             self.peak_pss = max(self.peak_pss, pss)
             self.peak_procs = max(self.peak_procs, len(procs))
-            self._stop.wait(self.every)
+            self._halt.wait(self.every)
 
     def stop(self):
-        self._stop.set()
+        self._halt.set()
         self.join()
 
 

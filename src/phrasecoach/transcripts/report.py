@@ -56,23 +56,28 @@ def _figure(w: float = 8.0, h: float = 3.0):
 
 
 def chart_scores(agg: Aggregator) -> str:
+    from matplotlib.ticker import MaxNLocator
+
     bins = agg.all.hist.bins
     labels = [f"{lo}–{lo + 4}" for lo in range(0, 100, 5)] + ["100"]
     counts = [sum(bins[lo:lo + 5]) for lo in range(0, 100, 5)] + [bins[100]]
-    fig, ax = _figure(8, 2.8)
+    n = max(1, agg.all.hist.n)
+    fig, ax = _figure(8, 2.9)
     colors = [_score_colour(lo) for lo in range(0, 101, 5)]
-    ax.bar(range(len(counts)), counts, color=colors, edgecolor="white", linewidth=0.5)
+    bars = ax.bar(range(len(counts)), counts, color=colors, edgecolor="white", linewidth=0.5)
+    ax.bar_label(bars, labels=[f"{100 * c / n:.1f}%" if c else "" for c in counts], fontsize=7,
+                 padding=2, color="#444")
     ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right", fontsize=8)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("conversations", fontsize=9)
-    ax.set_xlabel("conversation score", fontsize=9)
+    ax.set_xlabel("conversation score (share of conversations above each bar)", fontsize=9)
+    ax.margins(y=0.12)
     mean, median = agg.all.hist.mean, agg.all.hist.median
     if mean is not None:
-        top = ax.get_ylim()[1]
-        for val, style, name, dy in ((mean, "--", "mean", -12), (median, ":", "median", -24)):
+        for val, style, name in ((mean, "--", "mean"), (median, ":", "median")):
             x = 20 if val >= 100 else val / 5 - 0.5  # bar i spans scores 5i..5i+5
-            ax.axvline(x, color="#333", linestyle=style, linewidth=1)
-            ax.annotate(f"{name} {val:.1f}", xy=(x, top), xytext=(-4, dy), ha="right",
-                        textcoords="offset points", fontsize=8, color="#333")
+            ax.axvline(x, color="#333", linestyle=style, linewidth=1, label=f"{name} {val:.1f}")
+        ax.legend(fontsize=8, loc="upper left", frameon=False)
     return _svg(fig, "score distribution")
 
 
@@ -162,7 +167,7 @@ main { max-width: 1100px; margin: 0 auto; padding: 24px 28px 60px; }
 h1 { font-size: 24px; margin: 0 0 4px; }
 h2 { font-size: 18px; margin: 36px 0 10px; padding-bottom: 4px; border-bottom: 1px solid var(--line); }
 .meta { color: var(--muted); font-size: 12px; }
-.kpis { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 10px; margin: 18px 0; }
+.kpis { display: grid; grid-template-columns: repeat(auto-fit, minmax(125px, 1fr)); gap: 10px; margin: 18px 0; }
 .kpi { background: var(--bg); border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; }
 .kpi b { display: block; font-size: 22px; }
 .kpi span { color: var(--muted); font-size: 12px; }
