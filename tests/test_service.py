@@ -178,6 +178,58 @@ def test_rewrite_errors(client, body, field):
     assert r.status_code == 422 and r.json()["error"]["field"] == field
 
 
+# ---- /v1/score -------------------------------------------------------------------------------
+WAITED = [{"speaker": "customer", "text": "I've been waiting 40 minutes for this!"},
+          {"speaker": "rep", "text": "Order number?"}]
+
+
+def test_score_traces_every_point_to_a_turn_a_span_and_a_rule(client):
+    r = client.post("/v1/score", json={"id": "t-1", "agent": "ana", "turns": WAITED})
+    assert r.status_code == 200
+    body = r.json()
+    assert (body["id"], body["agent"]) == ("t-1", "ana")
+    rules = sorted(d["rule"] for d in body["deductions"])
+    assert rules == ["PC101", "PC701"]  # the bare request, and the wait nobody acknowledged
+    assert body["score"] == 100 - sum(d["points"] for d in body["deductions"]) + body["bonus"]
+    pc101 = next(d for d in body["deductions"] if d["rule"] == "PC101")
+    assert pc101["turn"] == 1 and pc101["text"] == "Order number?"
+    assert body["counts"]["missed-acknowledgment"] == 1
+    # the agent turn carries the `check` report shape, suggestion included
+    turn = body["turns"][0]
+    assert turn["turn"] == 1 and turn["findings"][0]["suggestions"][0]["replacement"] == \
+        "May I have your order number?"
+    # the library gives the same result
+    lib = shared_coach().score_conversation(WAITED, id="t-1", agent="ana").to_dict()
+    assert lib == body
+
+
+def test_score_acknowledged_wait_costs_nothing(client):
+    turns = [WAITED[0], {"speaker": "agent", "text": "I'm sorry you've had to wait so long."}]
+    body = client.post("/v1/score", json={"turns": turns}).json()
+    assert body["score"] == 100 and body["deductions"] == []
+    assert body["signals"][0]["acknowledged"] is True
+
+
+@pytest.mark.parametrize("payload, field, words", [
+    ({"turns": []}, "turns", "at least 1"),
+    ({"turns": [{"speaker": "robot", "text": "hi"}]}, "turns", "unknown speaker robot"),
+    ({"turns": [{"speaker": "customer", "text": "hello?"}]}, "turns", "no agent turn"),
+    ({"turns": [{"speaker": "agent"}]}, "turns[0].text", "Field required"),
+    ({"turns": [{"speaker": "agent", "text": "hi", "mood": "x"}]}, "turns[0].mood", "Extra inputs"),
+])
+def test_score_rejects_bad_conversations_with_the_field(client, payload, field, words):
+    r = client.post("/v1/score", json=payload)
+    assert r.status_code == 422
+    err = r.json()["error"]
+    assert err["code"] == "E040" and err["field"] == field and words.lower() in err["message"].lower()
+
+
+def test_score_text_over_the_limit_is_413():
+    with TestClient(make_app(max_text_chars=20)) as c:
+        r = c.post("/v1/score", json={"turns": [{"speaker": "agent", "text": "x" * 21}]})
+    assert r.status_code == 413 and r.json()["error"]["field"] == "turns[0].text"
+
+
 # ---- /v1/rules -----------------------------------------------------------------------------
 def test_rules_list_and_show(client):
     rules = client.get("/v1/rules").json()["rules"]

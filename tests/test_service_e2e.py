@@ -88,6 +88,22 @@ def test_check_over_http_gives_a_finding_and_a_suggestion(server):
     assert headers["x-request-id"] == "e2e-1"
 
 
+def test_score_a_conversation_over_http(server):
+    base, _, _ = server
+    conv = {"id": "e2e-conv", "turns": [
+        {"speaker": "caller", "text": "This is the third time I'm calling about this!"},
+        {"speaker": "agent", "text": "Account number?"}]}
+    status, _, text = http("POST", base + "/v1/score", json.dumps(conv).encode(),
+                           auth({"content-type": "application/json"}))
+    assert status == 200
+    body = json.loads(text)
+    assert body["id"] == "e2e-conv" and body["score"] < 100
+    assert {d["rule"] for d in body["deductions"]} == {"PC101", "PC701"}
+    status, _, text = http("POST", base + "/v1/score", b'{"turns": [{"speaker": "agent"}]}',
+                           auth({"content-type": "application/json"}))
+    assert status == 422 and json.loads(text)["error"]["field"] == "turns[0].text"
+
+
 def test_two_worker_processes_serve_batches(server):
     base, proc, _ = server
     for _ in range(40):

@@ -226,6 +226,14 @@ class Coach:
         return Report(text=text, findings=tuple(kept), strengths=tuple(strengths), score=sc,
                       rewritten=rewritten, edits=tuple(edits))
 
+    # ---- conversations ------------------------------------------------------------
+    def score_conversation(self, turns, **kwargs):
+        """Score one conversation (agent and customer turns, in order): 0-100 with every
+        deduction traced to a turn, a span and a rule. See `phrasecoach.transcripts`."""
+        from .transcripts.scoring import score_conversation
+
+        return score_conversation(self, turns, **kwargs)
+
     # ---- rewriting ----------------------------------------------------------------
     def rewrite(self, text: str, applicability: str | Applicability = "safe") -> RewriteResult:
         """Apply every suggestion up to `applicability` ('safe' or 'unsafe'), until stable."""

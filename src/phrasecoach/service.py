@@ -42,6 +42,7 @@ from .config import Settings, load_settings
 from .engine import Coach
 from .errors import InputError, PhrasecoachError, SelectionError
 from .models import Applicability, Severity
+from .transcripts.model import ScoreRequest
 from .serving import Engine, RequestError, ServiceError, engine_of, key_matches, require_api_key
 
 log = logging.getLogger("phrasecoach.http")
@@ -332,6 +333,31 @@ async def rewrite(body: RewriteRequest, request: Request) -> Response:
         res = coach.rewrite(body.text, body.applicability)
         return _json_bytes({"text": res.text, "rewritten": res.rewritten,
                             "edits": [e.model_dump(mode="json") for e in res.edits]})
+
+    return _json_response(await engine.run(work))
+
+
+@v1.post("/score", responses=_ERRORS, summary="Score one conversation",
+         description="`{\"id\"?, \"agent\"?, \"turns\": [{\"speaker\", \"text\", \"ts\"?}]}` returns "
+                     "the conversation's 0-100 score, counts per category, every deduction "
+                     "(turn, span, rule, points), the customer signals PC701 reacted to, and "
+                     "each agent turn's report: one line of `phrasecoach score`'s "
+                     "conversations.jsonl.")
+async def score(body: ScoreRequest, request: Request) -> Response:
+    settings: Settings = request.app.state.settings
+    if len(body.turns) > settings.max_batch:
+        raise RequestError(f"turns holds {len(body.turns)} turns; the limit is {settings.max_batch}",
+                           field="turns", status=413, hint="raise PHRASECOACH_MAX_BATCH")
+    for i, t in enumerate(body.turns):
+        _limit_text(t.text, f"turns[{i}].text", settings)
+    engine = engine_of(request)
+
+    def work() -> bytes:
+        try:
+            res = engine.base().score_conversation(body.turns, id=body.id, agent=body.agent)
+        except InputError as e:
+            raise RequestError(e.message, field="turns", hint=e.hint) from None
+        return _json_bytes(res.to_dict())
 
     return _json_response(await engine.run(work))
 
