@@ -28,14 +28,26 @@ PHRASECOACH = Path(sys.executable).with_name("phrasecoach")
 DRAFT = "Date of birth? That's not what happened."
 ASKED = "May I have your date of birth? That's not what happened."
 
+# CI sets PHRASECOACH_REQUIRE_BROWSER=1 (.ci/run installs the browser), so there a missing
+# browser fails the run instead of silently skipping the only tests of the page.
+_REQUIRED = os.environ.get("PHRASECOACH_REQUIRE_BROWSER") == "1"
+
+
+def _missing(reason: str) -> None:
+    if _REQUIRED:
+        pytest.fail(f"{reason} (PHRASECOACH_REQUIRE_BROWSER=1)", pytrace=False)
+    pytest.skip(reason, allow_module_level=True)
+
+
 if not CHROMIUM.is_file():
-    pytest.skip("browser tests need Debian's chromium at /usr/bin/chromium "
-                "(apt-get install -y chromium)", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api",
-                               reason="browser tests need Playwright for Python (pip install playwright)")
+    _missing("browser tests need Debian's chromium at /usr/bin/chromium (apt-get install -y chromium)")
+try:
+    import playwright.sync_api as sync_api
+except ImportError:
+    _missing("browser tests need Playwright for Python (pip install playwright)")
 expect = sync_api.expect
 if not PHRASECOACH.is_file():
-    pytest.skip(f"no phrasecoach executable next to {sys.executable}", allow_module_level=True)
+    _missing(f"no phrasecoach executable next to {sys.executable}")
 
 
 # ---- a real server ------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable
 
 from ..models import Report
+from ..text import sentence_spans
 
 _COLOURS = {"error": "\033[1;31m", "warning": "\033[1;33m", "info": "\033[1;36m"}
 _RESET, _DIM, _BOLD, _GREEN, _UNDER = "\033[0m", "\033[2m", "\033[1m", "\033[32m", "\033[4m"
@@ -15,6 +16,16 @@ def _line_col(text: str, offset: int) -> tuple[int, int]:
     line = text.count("\n", 0, offset) + 1
     col = offset - (text.rfind("\n", 0, offset) + 1) + 1
     return line, col
+
+
+def _in_sentence(text: str, start: int, end: int, replacement: str) -> str:
+    """The finding's sentence with the replacement in place: a fragment such as a dropped
+    "As I already said, t" -> "T" only makes sense read in its sentence."""
+    for s, e in sentence_spans(text):
+        if s <= start < e or s < end <= e:
+            s, e = min(s, start), max(e, end)
+            return (text[s:start] + replacement + text[end:e]).strip()
+    return replacement
 
 
 def render_text(items: Iterable[tuple[str, int | None, Report]], colour: bool = False) -> str:
@@ -45,8 +56,10 @@ def render_text(items: Iterable[tuple[str, int | None, Report]], colour: bool = 
             best = f.suggestions[0] if f.suggestions else None
             if best:
                 tag = best.applicability.value
-                sugg = f"{_GREEN}{best.replacement}{_RESET}" if colour else best.replacement
-                out.append(f"    suggestion ({tag}): {sugg}")
+                shown = _in_sentence(rep.text, f.start, f.end, best.replacement)
+                sugg = f"{_GREEN}{shown}{_RESET}" if colour else shown
+                title = f"  [{best.title}]" if best.title and shown != best.replacement else ""
+                out.append(f"    suggestion ({tag}): {sugg}{title}")
         for s in rep.strengths:
             mark = f"{_GREEN}+{_RESET}" if colour else "+"
             out.append(f"{source}:{_line_col(rep.text, s.start)[0] if lineno is None else lineno}: "

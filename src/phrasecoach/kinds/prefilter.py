@@ -108,3 +108,22 @@ def union_keys(patterns: list[str]) -> frozenset[str] | None:
             return None
         out |= k
     return frozenset(out)
+
+
+def has_start_anchor(pattern: str, flags: int = 0) -> bool:
+    """True when `pattern` uses `^` (AT_BEGINNING) anywhere, e.g. `a|^b`."""
+    def walk(items) -> bool:
+        for op, av in items:
+            if op == C.AT and av in (C.AT_BEGINNING, C.AT_BEGINNING_STRING):
+                return True
+            if op == C.SUBPATTERN and walk(av[-1]):
+                return True
+            if op == C.BRANCH and any(walk(b) for b in av[1]):
+                return True
+            if op in _REPEATS and walk(av[2]):
+                return True
+            if op in (C.ASSERT, C.ASSERT_NOT) and walk(av[1]):
+                return True
+        return False
+
+    return walk(P.parse(pattern, flags & ~re.IGNORECASE))

@@ -85,6 +85,21 @@ class CompiledRule:
     exceptions: list[tuple[str, re.Pattern[str]]] = field(default_factory=list)
     keys: frozenset[str] | None = None  # word-start keys a text needs before the rule runs
     _matcher: object = None
+    _quick_regexes: list[re.Pattern[str]] | None = None
+    _anchored: bool = False
+
+    def _quick_res(self) -> list[re.Pattern[str]]:
+        """The regexes for the whole-text pre-check. `^` means the start of a *sentence*
+        (find_lexical runs per sentence), so a pattern with a `^` anywhere cannot be pre-checked
+        on the whole text: it is left out, and the rule always goes on to find_lexical."""
+        if self._quick_regexes is None:
+            from ..kinds.prefilter import has_start_anchor
+
+            self._quick_regexes = [r for r in self.regexes if not has_start_anchor(r.pattern, r.flags)]
+            if len(self._quick_regexes) < len(self.regexes):
+                self._quick_regexes = []  # an empty list: no pre-check possible
+                self._anchored = True
+        return self._quick_regexes
 
     @property
     def id(self) -> str:
@@ -99,7 +114,8 @@ class CompiledRule:
         if self.keys is not None and text_keys is not None and self.keys.isdisjoint(text_keys):
             return False
         if self.kind in ("phrases", "regex"):
-            return any(r.search(text) for r in self.regexes)
+            quick = self._quick_res()
+            return self._anchored or any(r.search(text) for r in quick)
         if self.kind == "detector":
             return self.detector.quick(text)
         if self.trigger is not None:
