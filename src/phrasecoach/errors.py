@@ -11,7 +11,12 @@ Codes are permanent, like rule codes:
   E010  the spaCy pipeline named by PHRASECOACH_MODEL cannot be loaded
   E020  a configuration file is invalid
   E030  a rule's own example failed (`phrasecoach rules test`)
-  E040  bad input text (not UTF-8, too long ...)
+  E040  bad input text (not UTF-8, too long ...) or a bad transcript record
+  E050  HTTP: missing or wrong API key (401)
+  E051  HTTP: no such path or LanguageTool action (404)
+  E052  HTTP: method not allowed (405)
+  E053  HTTP: the request went over its time budget (503)
+  E054  HTTP: the engine is not ready yet (503)
 """
 
 from __future__ import annotations
