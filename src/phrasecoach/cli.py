@@ -10,6 +10,7 @@ import difflib
 import importlib
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -82,11 +83,21 @@ def _read_inputs(paths: list[str]) -> list[tuple[str, str]]:
     return out
 
 
+# Input lines end at \n, \r\n or \r only: str.splitlines() would also break at U+2028, U+0085,
+# form feeds ..., which can sit inside one pasted chat message, and shift every later line.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def _lines(text: str, keepends: bool = False) -> list[str]:
+    lines = _LINE.findall(text)
+    return lines if keepends else [ln.rstrip("\r\n") for ln in lines]
+
+
 def _units(inputs: list[tuple[str, str]], per_line: bool) -> list[tuple[str, int | None, str]]:
     units = []
     for name, text in inputs:
         if per_line:
-            for i, line in enumerate(text.splitlines(), start=1):
+            for i, line in enumerate(_lines(text), start=1):
                 units.append((name, i, line))
         else:
             units.append((name, None, text.rstrip("\n") if name == "<stdin>" else text))
@@ -123,7 +134,7 @@ def cmd_rewrite(args) -> int:
     inputs = _read_inputs(args.files)
     for name, text in inputs:
         if args.per_line:
-            lines = text.splitlines(keepends=True)
+            lines = _lines(text, keepends=True)
             new = "".join(
                 coach.rewrite(ln.rstrip("\r\n"), level).rewritten + ln[len(ln.rstrip("\r\n")):]
                 for ln in lines)
@@ -133,7 +144,7 @@ def cmd_rewrite(args) -> int:
         if args.diff:
             src = name if name != "<stdin>" else "stdin"
             sys.stdout.writelines(difflib.unified_diff(
-                text.splitlines(keepends=True), new.splitlines(keepends=True),
+                _lines(text, keepends=True), _lines(new, keepends=True),
                 fromfile=f"a/{src}", tofile=f"b/{src}"))
         else:
             sys.stdout.write(new if new.endswith("\n") or not text.endswith("\n") else new + "\n")
