@@ -375,9 +375,6 @@ def test_quoted_words_are_not_the_agents_phrasing(text):
     assert coach().check(unquoted).findings
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "text.py _QUOTES: a single-quoted stretch may not contain ’ or ', so British-style "
-    "quotes around a contraction (‘calm down, it’s only a parcel’) are not seen as a quote"))
 def test_single_curly_quotes_around_a_contraction():
     text = "I'm sorry our driver told you ‘calm down, it’s only a parcel’."
     assert not [f for f in coach().check(text).findings if f.rule == "PC401"]
@@ -428,17 +425,11 @@ def test_glossary_terms_in_capitals_match_case_sensitively():
     assert coach().check("Your RMA (return authorization) number is 5561.").findings == ()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "kinds/jargon.py GlossaryTerm.__init__: a term with a digit is matched case-sensitively "
-    "like an acronym, so 'escalated to tier 2' misses 'escalated to Tier 2'"))
 def test_lower_case_glossary_phrase_with_a_digit_matches_in_any_case():
     report = coach().check("Your case was escalated to Tier 2.")
     assert [f.rule for f in report.findings] == ["PC501"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "kinds/jargon.py GlossaryTerm.find_lexical: a term with a digit counts as an acronym, so "
-    "'escalated to tier 2' becomes 'passed to our specialist team (escalated to tier 2)'"))
 def test_glossary_phrase_with_a_digit_is_replaced_not_parenthesised():
     report = coach().check("Your case was escalated to tier 2 yesterday.")
     assert report.rewritten == "Your case was passed to our specialist team yesterday."

@@ -278,21 +278,16 @@ def test_bad_pack_on_the_command_line_is_a_one_line_usage_error(tmp_path):
     assert "did you mean `severity`?" in lines[0]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "A LEMMA token pattern validates, then every check raises spaCy's ValueError E155: "
-    "load_pipeline() (engine.py) excludes the lemmatizer and compile_rule() (packs/compiled.py) "
-    "does not reject LEMMA, so the user gets a traceback instead of an E003 or a finding"))
 def test_lemma_token_pattern_is_rejected_or_works(tmp_path):
     text = RULE.replace("      phrases: [buddy]",
                         "      tokens:\n        - [{LEMMA: revert}, {LOWER: back, OP: '?'}]")
     text = text.replace("[[buddy]]", "[[revert back]]")
     pack = write_pack(tmp_path / "p", text)
-    try:
-        coach = Coach(packs=[pack], bundled=False, nlp=nlp())
-    except TokenPatternError:
-        return  # refused up front with a coded error: fine
-    report = coach.check("We will revert back by Friday.")
-    assert [f.text for f in report.findings] == ["revert back"]
+    with pytest.raises(TokenPatternError) as exc:
+        Coach(packs=[pack], bundled=False, nlp=nlp())
+    err = exc.value
+    assert err.code == "E003" and "LEMMA" in err.message and "LOWER" in err.hint
+    assert str(pack / "style.yaml") in err.where
 
 
 # --------------------------------------------------------------------------------------

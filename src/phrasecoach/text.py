@@ -47,7 +47,10 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
 # Quoted stretches: the customer's own words quoted back are never the agent's phrasing.
 _QUOTES = re.compile(
-    r"\"[^\"\n]{1,400}\"|“[^”\n]{1,400}”|(?<![\w’'])['‘](?=\S)[^'‘’\n]{1,400}(?<=\S)['’](?![\w’'])"
+    r"\"[^\"\n]{1,400}\"|“[^”\n]{1,400}”"
+    # ‘…’ may hold an apostrophe (‘it’s fine’): it closes at the first ’ not followed by a letter
+    r"|(?<![\w’'])‘(?=\S)[^‘\n]{1,400}?(?<=\S)’(?![\w’'])"
+    r"|(?<![\w’'])['‘](?=\S)[^'‘’\n]{1,400}(?<=\S)['’](?![\w’'])"
 )
 
 

@@ -102,7 +102,7 @@ class GlossaryTerm(Detector):
         parts = []
         for term in sorted(self.terms, key=len, reverse=True):
             esc = r"\s+".join(re.escape(w) for w in term.split())
-            if term.isupper() or any(c.isdigit() for c in term):
+            if _acronymish(term):
                 parts.append(rf"(?-i:{esc})")
             else:
                 parts.append(esc)
@@ -122,7 +122,7 @@ class GlossaryTerm(Detector):
             plain = self.terms[key]
             if _explained(text, m.group()) or plain.lower() in text.lower():
                 continue
-            acronymish = key.isupper() or any(c.isdigit() for c in key)
+            acronymish = _acronymish(key)
             at_start = not text[start: m.start()].strip(" \t\"'“(")
             repl = f"{plain} ({m.group()})" if acronymish else plain
             if at_start:
@@ -132,6 +132,12 @@ class GlossaryTerm(Detector):
                                                      applicability=Applicability.safe,
                                                      title="Say it in plain words")]))
         return out
+
+
+def _acronymish(term: str) -> bool:
+    """RMA, T2, L1: matched case-sensitively and kept in brackets after the plain words.
+    A phrase such as "escalated to tier 2" is neither: any case, replaced outright."""
+    return term.isupper() or (" " not in term and any(c.isdigit() for c in term))
 
 
 DETECTORS = {d.name: d for d in (UnexplainedAcronym, GlossaryTerm)}

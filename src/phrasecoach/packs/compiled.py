@@ -59,6 +59,13 @@ def validate_token_patterns(patterns: list[list[dict]], where: str) -> None:
 
     m = Matcher(Vocab(), validate=True)
     for i, pat in enumerate(patterns):
+        if any(isinstance(tok, dict) and any(str(a).upper() == "LEMMA" for a in tok) for tok in pat):
+            raise TokenPatternError(
+                f"token pattern #{i + 1} uses LEMMA, which phrasecoach does not compute",
+                where=where,
+                hint="the pipeline runs without its lemmatizer (it is the slowest part and no "
+                     "detector needs it); list the forms instead: "
+                     "{LOWER: {IN: [revert, reverts, reverted, reverting]}}")
         try:
             m.add(f"p{i}", [pat])
         except Exception as e:  # spaCy raises MatchPatternError / ValueError
