@@ -159,7 +159,7 @@ def cmd_rules(args) -> int:
     coach = _coach(args)
     if args.rules_cmd == "list":
         if args.format == "json":
-            print(json.dumps([_rule_dict(r) for r in coach.rules], indent=2, ensure_ascii=False))
+            print(json.dumps([r.to_dict() for r in sorted(coach.rules, key=lambda r: r.id)], indent=2, ensure_ascii=False))
         else:
             for r in sorted(coach.rules, key=lambda r: r.id):
                 print(f"{r.id:<8} {r.spec.category:<11} {r.severity.value:<8} {r.spec.name:<32} "
@@ -170,15 +170,6 @@ def cmd_rules(args) -> int:
         raise PhrasecoachError(f"no loaded rule `{args.id}`", hint="list them with `phrasecoach rules list`")
     print(_show(rule))
     return EXIT_OK
-
-
-def _rule_dict(r) -> dict:
-    s = r.spec
-    return {"id": s.id, "name": s.name, "category": s.category, "severity": r.severity.value,
-            "message": s.message, "why": " ".join(s.why.split()), "pack": r.pack, "status": s.status,
-            "kind": r.kind, "needs_parse": r.needs_parse,
-            "examples": {"flag": [e.model_dump(exclude_none=True) for e in s.examples.flag],
-                         "pass": list(s.examples.pass_)}}
 
 
 def _show(r) -> str:

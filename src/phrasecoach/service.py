@@ -258,15 +258,6 @@ def _json_response(body: bytes, status: int = 200) -> Response:
     return Response(body, status_code=status, media_type="application/json")
 
 
-def rule_dict(r) -> dict:
-    s = r.spec
-    return {"id": s.id, "name": s.name, "category": s.category, "severity": r.severity.value,
-            "message": s.message, "why": " ".join(s.why.split()), "pack": r.pack, "status": s.status,
-            "kind": r.kind, "needs_parse": r.needs_parse,
-            "examples": {"flag": [e.model_dump(exclude_none=True) for e in s.examples.flag],
-                         "pass": list(s.examples.pass_)}}
-
-
 def _limit_text(text: str, field: str, settings: Settings) -> None:
     if len(text) > settings.max_text_chars:
         raise RequestError(f"{field} is {len(text)} characters; the limit is {settings.max_text_chars}",
@@ -366,7 +357,7 @@ async def score(body: ScoreRequest, request: Request) -> Response:
         summary="The loaded rules", description="Every loaded rule with its message, why and examples.")
 async def rules(request: Request) -> Response:
     coach = engine_of(request).base()
-    return _json_response(_json_bytes({"rules": [rule_dict(r) for r in sorted(coach.rules, key=lambda r: r.id)]}))
+    return _json_response(_json_bytes({"rules": [r.to_dict() for r in sorted(coach.rules, key=lambda r: r.id)]}))
 
 
 @v1.get("/rules/{rule_id}", response_model=RuleOut,
@@ -378,7 +369,7 @@ async def rule(rule_id: str, request: Request) -> Response:
     if r is None:
         raise ServiceError("E051", 404, f"no loaded rule `{rule_id}`", field="rule_id",
                            hint="GET /v1/rules lists the loaded rules")
-    return _json_response(_json_bytes(rule_dict(r)))
+    return _json_response(_json_bytes(r.to_dict()))
 
 
 # ---- health -------------------------------------------------------------------------------

@@ -116,6 +116,15 @@ class CompiledRule:
     def is_strength(self) -> bool:
         return self.spec.category == "empathy"
 
+    def to_dict(self) -> dict:
+        """The rule as `rules list --format json` and `GET /v1/rules/{id}` show it."""
+        s = self.spec
+        return {"id": s.id, "name": s.name, "category": s.category, "severity": self.severity.value,
+                "message": s.message, "why": " ".join(s.why.split()), "pack": self.pack,
+                "status": s.status, "kind": self.kind, "needs_parse": self.needs_parse,
+                "examples": {"flag": [e.model_dump(exclude_none=True) for e in s.examples.flag],
+                             "pass": list(s.examples.pass_)}}
+
     # ---- matching -----------------------------------------------------------------
     def quick(self, text: str, text_keys: set[str] | None = None) -> bool:
         if self.keys is not None and text_keys is not None and self.keys.isdisjoint(text_keys):
