@@ -1,8 +1,24 @@
 """Detectors for requests phrased as orders, and the polite asks that replace them.
 
-Rewrites come from the parse, not from a list of fixed sentences: the noun phrase or verb
-phrase of the original is kept word for word, so names, numbers and the thing asked for
-survive. Anything the parse is unsure of gets an `unsafe` suggestion, never a `safe` one.
+Rewrites come from the sentence itself, not from a list of fixed sentences: the noun phrase
+or verb phrase of the original is kept word for word, so names, numbers and the thing asked
+for survive; only the frame around it changes ("Could you …?", "May I have …?").
+
+The small spaCy model is unreliable on exactly these sentences (fragments and imperatives are
+rare in its training text: "Card expiry date?" comes back as an imperative of *to card*,
+"Power-cycle the router" as a noun phrase). So the detectors read the parse together with the
+word lexicon of lemminflect: a word opens an imperative when the lexicon knows it as a verb's
+base form AND either the parse says VB or the next word is what only a verb is followed by (a
+determiner, an object pronoun, a particle). A bare noun phrase is a run of words the lexicon
+allows as nouns, adjectives and determiners with no verb-shaped pair in it. Whatever the
+parse and the lexicon do not both support gets an `unsafe` suggestion, never a `safe` one;
+negative imperatives ("Don't call …") never get a `safe` one at all.
+
+Every rewrite keeps the rest of the sentence verbatim: a leading greeting, vocative or
+subordinate clause ("Hi Tom, …", "If it still fails, …"), a trailing vocative (", Jennifer"),
+trailing emoji, and a clause with its own subject, which becomes its own sentence
+("Update the app, you're on an old version." -> "Could you update the app? You're on an old
+version."). Text written in capitals gets its new words in capitals.
 """
 
 from __future__ import annotations
@@ -12,7 +28,7 @@ from functools import lru_cache
 from typing import ClassVar, Literal
 
 from ..models import Applicability, Suggestion
-from ..text import lower_first
+from ..text import lower_first, upper_first
 from .base import Detector, DetectorOptions, Match
 from .templates import gerund
 
@@ -21,6 +37,54 @@ SAFE, UNSAFE, DISPLAY = Applicability.safe, Applicability.unsafe, Applicability.
 # Words that can open a sentence before the request itself: softeners, fillers, vocatives.
 _SOFTENERS = {"please", "pls", "plz", "kindly"}
 _WORDS = re.compile(r"[A-Za-z_@#][\w'’@#-]*")
+_FILLERS = {"just", "now", "then", "also", "so", "simply", "first", "next", "ok", "okay",
+            "alright", "and", "finally", "again"}
+# Fillers that read better after "could you": "Just send it." -> "Could you just send it?"
+_MOVABLE = {"just", "simply", "also", "then", "now", "first", "quickly", "still", "again",
+            "carefully", "gently", "briefly", "actually", "kindly"}
+_HANDLE = re.compile(r"^(?:__\w+__|@\w+|#\w+)$")
+_TERMINAL = re.compile(r"[\s.!?…]*$")
+_EMOJI = r"[\U0001F000-\U0001FFFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200D]"
+_SMILEYS = (":-)", ":)", ";-)", ";)", ":-D", ":D", "<3")
+# Short openers that may come before the request and a comma: "Hi Tom, …", "If so, …".
+_INTRO_WORDS = {
+    "hi", "hello", "hey", "thanks", "thank", "ok", "okay", "sure", "great", "perfect", "right",
+    "alright", "yes", "no", "sorry", "also", "now", "next", "first", "finally", "again",
+    "meanwhile", "otherwise", "then", "so", "and", "once", "when", "after", "before", "while",
+    "if", "to", "for", "in", "on", "as", "like", "unfortunately", "good", "cool", "awesome",
+    "noted", "understood", "got", "gotcha", "fine", "lastly", "secondly", "afterwards", "until",
+    "since", "from", "in", "at", "by", "with", "without", "whenever", "wherever", "dear",
+    "morning", "afternoon", "evening", "welcome", "ah", "oh", "well", "hmm", "right", "today",
+    "tomorrow", "tonight", "meantime", "ideally", "alternatively", "also", "additionally",
+    "however", "still", "either", "instead",
+}
+# Leading adverbials that need no comma: "Next time read the FAQ."
+_LEAD_ADV = re.compile(
+    r"(?:next\s+time|this\s+time|today|tomorrow|tonight|this\s+(?:morning|afternoon|evening|week)|"
+    r"right\s+now|for\s+now|from\s+now\s+on|in\s+(?:the\s+)?future|in\s+the\s+meantime|meanwhile|"
+    r"after\s+that|before\s+(?:that|then)|once\s+(?:done|that's\s+done|it's\s+done)|"
+    r"when\s+(?:done|ready)|if\s+(?:so|not|possible|needed))\b\s*,?\s*", re.I)
+_TITLES = {"mr", "mrs", "ms", "miss", "dr", "sir", "madam", "ma'am", "mx", "prof"}
+_OBJ_PRON = {"me", "us", "it", "them", "him", "her", "this", "that", "these", "those",
+             "everything", "anything", "something", "both", "all"}
+_PARTICLES = {"back", "in", "out", "up", "down", "over", "off", "through", "on", "away",
+              "again", "around", "ahead", "here", "there", "now", "today", "within", "into",
+              "onto", "to", "with", "for", "from", "at", "by", "via", "using", "before", "after",
+              "until", "once", "first"}
+# Verbs a customer is asked to do that the lexicon does not know as verbs.
+_EXTRA_VERBS = {"text", "reboot", "screenshot", "dm", "whatsapp", "rsvp", "resubmit",
+                "reinstall", "uninstall", "unpair", "relaunch", "reupload", "re-upload",
+                "power-cycle", "powercycle", "double-check", "triple-check", "prebook",
+                "pre-book", "pre-order", "e-mail", "cc", "bcc", "venmo", "paypal", "facetime",
+                "re-send", "re-enter", "re-install", "re-submit", "re-attach", "reattach",
+                "log", "login", "logout", "signup", "checkout"}
+
+
+@lru_cache(maxsize=16384)
+def _lemmas(low: str) -> dict:
+    from lemminflect import getAllLemmas
+
+    return getAllLemmas(low)
 
 
 @lru_cache(maxsize=16384)
@@ -28,18 +92,35 @@ def _verb_lemma(word: str) -> str:
     from lemminflect import getLemma
 
     low = word.lower()
+    if low in _EXTRA_VERBS:
+        return low
     lemmas = getLemma(low, upos="VERB")
     return lemmas[0] if lemmas else low
 
 
 @lru_cache(maxsize=16384)
-def _maybe_bare_verb_cached(word: str) -> bool:
-    from lemminflect import getAllLemmas
+def _base_verb(word: str) -> bool | None:
+    """True: the lexicon knows `word` as a verb's base form; False: it knows the word, but not
+    as one ('sent', 'thanks'); None: an unknown word ('Cooper', 'dm')."""
+    low = word.lower().replace("’", "'")
+    if low in _EXTRA_VERBS:
+        return True
+    lem = _lemmas(low)
+    if not lem:
+        if "-" in low:
+            return _base_verb(low.rsplit("-", 1)[1]) or None
+        return None
+    return low in lem.get("VERB", ())
 
+
+@lru_cache(maxsize=16384)
+def _maybe_bare_verb_cached(word: str) -> bool:
     low = re.split(r"['’-]", word.lower())[0]
     if low in _NEVER_VERB_OPENERS or not low:
         return False
-    lemmas = getAllLemmas(low)
+    if word.lower() in _EXTRA_VERBS or low in _EXTRA_VERBS:
+        return True
+    lemmas = _lemmas(low)
     if not lemmas:
         # Unknown to the lexicon: a capitalised one is most likely a name ("Cooper"); a
         # lower-case or all-capitals one ("dm", "RSVP") is left for the parser to decide.
@@ -49,28 +130,156 @@ def _maybe_bare_verb_cached(word: str) -> bool:
 
 def _maybe_bare_verb(word: str, courtesy: set[str]) -> bool:
     low = word.lower()
-    if low in courtesy and low not in _DEMAND_ANYWAY:
+    if low in courtesy and low not in _DEMAND_SOMETIMES:
         return False
     return _maybe_bare_verb_cached(word)
+
+
 _SOFT_RX = re.compile(r"\b(?:please|pls|plz|kindly)\b", re.I)
-_FILLERS = {"just", "now", "then", "also", "so", "simply", "first", "next", "ok", "okay",
-            "alright", "and", "finally", "again"}
-_HANDLE = re.compile(r"^(?:__\w+__|@\w+|#\w+)$")
-_TERMINAL = re.compile(r"[\s.!?…]*$")
-_TRAIL_EMOJI_OR_SIGN = re.compile(r"(\s*(?:[\U0001F000-\U0001FFFF\u2600-\u27BF]+|:\)|;\)))+\s*$")
 
 
-def _cased(phrase: str, original_first: str) -> str:
-    """'Could you' or 'could you', following how the original sentence started."""
-    return phrase if original_first[:1].isupper() or not original_first else phrase.lower()
+def _cased(phrase: str, source: str) -> str:
+    """'Could you' or 'could you', following how `source` (the original opening) is written."""
+    m = re.search(r"[^\W\d_]", source)
+    if m is None or m.group().isupper():
+        return phrase
+    return phrase[:1].lower() + phrase[1:]
+
+
+def _shouting(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 6 and all(c.isupper() for c in letters)
+
+
+def _emoji_char(c: str) -> bool:
+    return ("\U0001F000" <= c <= "\U0001FFFF" or "\u2600" <= c <= "\u27BF" or "\u2B00" <= c <= "\u2BFF"
+            or c in "\uFE0F\u200D")
 
 
 def _split_tail(s: str) -> tuple[str, str]:
-    """Separate trailing emoji / smileys so the question mark goes before them."""
-    m = _TRAIL_EMOJI_OR_SIGN.search(s)
+    """Separate trailing emoji / smileys (and the space before them) so the question mark goes
+    before them. A backward scan, linear in the length of the tail (a regex with nested
+    repetition here backtracks exponentially on a run of emoji that is not at the end)."""
+    k = len(s)
+    while True:
+        j = k
+        while j > 0 and s[j - 1].isspace():
+            j -= 1
+        if j > 0 and _emoji_char(s[j - 1]):
+            k = j - 1
+            continue
+        sm = next((x for x in _SMILEYS if s.endswith(x, 0, j)), None)
+        if sm:
+            k = j - len(sm)
+            continue
+        break
+    if k == len(s):
+        return s, ""
+    j = k
+    while j > 0 and s[j - 1].isspace():
+        j -= 1
+    if j == 0:
+        return s, ""
+    return s[:j], s[j:]
+
+
+def _split_terminal(s: str) -> tuple[str, str]:
+    m = _TERMINAL.search(s)
+    return s[: m.start()], s[m.start():].strip()
+
+
+def _is_emoji(tok) -> bool:
+    return not any(ch.isalnum() for ch in tok.text) and not tok.is_punct and not tok.is_space
+
+
+# A clause with its own subject: after a comma it starts a sentence of its own.
+_CLAUSE_HEAD = re.compile(
+    r"(?:(?:then|but)\s+)?(?:i|we|you|u|it|that|this|there|they|he|she)(?:['’](?:s|re|m|ll|d|ve)\b|"
+    r"\s+(?:is|are|was|were|am|will|won['’]?t|would|can|can['’]?t|cannot|could|should|may|might|"
+    r"must|have|has|had|do|does|did|don['’]?t|doesn['’]?t|didn['’]?t|isn['’]?t|aren['’]?t|"
+    r"wasn['’]?t|just|still|need|needs|only|also|already|never|really|usually|want|see|know|get|"
+    r"got|seem|seems|look|looks|should|shall)\b)|(?:ur|youre|thats|theres|im)\s", re.I)
+_VOCATIVE_AFTER_COMMA = re.compile(r"((?:Mr|Mrs|Ms|Dr|Miss)\.?\s+[A-Z][\w'’-]+|[A-Z][a-z][\w'’-]*(?:\s[A-Z][a-z][\w'’-]*)?),\s+")
+_THANKS_TAIL = re.compile(
+    r"(?:,\s*|\s+)(?P<t>(?:thanks|thank\s+you|thx|ty|cheers|many\s+thanks|much\s+appreciated)"
+    r"(?:\s+(?:so\s+much|very\s+much|again|in\s+advance|a\s+lot))?)$", re.I)
+
+
+_HEDGE_TAIL = re.compile(
+    r",\s*(?:I['’]m\s+afraid|I\s+am\s+afraid|I\s+think|I\s+believe|I\s+guess|I\s+suppose|I\s+fear|"
+    r"I['’]m\s+sorry|I\s+am\s+sorry|sorry|unfortunately|sadly|though|then|as\s+\w+\s+\w+)$", re.I)
+
+
+_SUBJ_ADV = re.compile(
+    r"(?:(?:then|but)\s+)?(i|we|you|u|they|it|that|this|he|she|there)\s+(?:(?:\w+ly|sometimes|often|always|usually|"
+    r"never|still|just|also|already|even|only)\s+)?([a-z]+)\b(.?)", re.I)
+
+
+def _clause_start(after: str) -> bool:
+    """Does `after` (what follows a comma) open a clause with its own subject?"""
+    if _CLAUSE_HEAD.match(after):
+        return True
+    m = _SUBJ_ADV.match(after)
+    if not m:
+        return False
+    subj, w = m.group(1).lower(), m.group(2).lower()
+    verbs = _lemmas(w).get("VERB", ())
+    if not verbs:
+        return False
+    if subj in ("it", "that", "this", "he", "she", "there"):
+        return w not in verbs  # "it sometimes ends up there": an inflected verb
+    return not (w in ("know", "see", "mean") and not m.group(3).strip())
+
+
+def _split_clause(core: str) -> tuple[str, str, bool]:
+    """Split `core` (no terminal punctuation) into the part asked as a question and a following
+    sentence: ', thanks', a comma splice with its own subject, or 'and' + a clause.
+    Returns (ask, following, safe); `following` is '' when nothing is split off."""
+    m = _THANKS_TAIL.search(core)
     if m and m.start() > 0:
-        return s[: m.start()], s[m.start():]
-    return s, ""
+        return core[: m.start()], m.group("t"), True
+    if _HEDGE_TAIL.search(core):
+        return core, "", False  # "…, I'm afraid": no sentence of its own, and no safe place to move it
+    for c in re.finditer(r",\s+", core):
+        after = core[c.end():]
+        v = _VOCATIVE_AFTER_COMMA.match(after)
+        if v and _clause_start(after[v.end():]):
+            return core[: c.start()] + ", " + v.group(1), after[v.end():], True
+        if _clause_start(after):
+            return core[: c.start()], after, True
+    a = re.search(r",?\s+(?:and|but)\s+(?=" + _CLAUSE_HEAD.pattern + ")", core, re.I)
+    if a and a.start() > 0:
+        rest = core[a.end():]
+        conj = core[a.start():a.end()].strip(" ,").lower()
+        if conj == "but":
+            rest = core[a.start():].strip(" ,")
+        return core[: a.start()], rest, False
+    return core, "", True
+
+
+def _assemble(lead: str, ask: str, following: str, terminal: str, tail: str, capital: bool) -> str:
+    out = f"{lead}{ask}?"
+    if following:
+        if capital:
+            following = upper_first(following)
+        term = terminal if terminal and "?" not in terminal else ("." if capital else "")
+        out += f" {following}{term}"
+    return out + tail
+
+
+# Offers and conditions: "Reply here if you need anything else" is not a demand.
+_OFFER = re.compile(
+    r"\b(?:if|when|whenever|should)\s+(?:you|u)(?:\s+|(?=['’]))(?:ever\s+)?(?:need|want|have|would|['’]d|['’]re|wish|"
+    r"prefer|like|require|still|are|get|run|experience|decide|notice|see|can't|cannot)\b"
+    r"|\bif\s+(?:needed|necessary|possible|you\s+like|that\s+helps)\b|\bin\s+case\b|\banytime\b",
+    re.I)
+# "tell me if you still see it": that "if" means "whether", the sentence still asks.
+_WHETHER_BEFORE = re.compile(r"\b(?:tell|show|ask|check|see|confirm|know|find\s+out|say)\s+(?:me\s+|us\s+)?$",
+                             re.I)
+
+
+def _is_offer(s: str) -> bool:
+    return any(not _WHETHER_BEFORE.search(s, 0, m.start()) for m in _OFFER.finditer(s))
 
 
 # --------------------------------------------------------------------------------------
@@ -83,16 +292,54 @@ _COURTESY_LEMMAS = {
     "forgive", "welcome", "hang", "bear", "hold", "allow", "see", "note", "be", "worry",
     "hesitate", "wish", "accept", "congratulate", "mind", "relax", "calm", "trust", "consider",
     "imagine", "keep", "say", "tell", "hope", "know", "sleep", "chill", "cheer", "expect",
-    "appreciate", "apologize", "apologise",
+    "appreciate", "apologize", "apologise", "get", "love", "settle", "try", "need", "want",
+    "guess", "bet", "shame", "promise", "rest", "sit", "try", "settle", "find",
 }
-# Courtesy verbs that still make a demand with these words: "Tell us your name."
-_DEMAND_ANYWAY = {"tell": {"us", "me"}, "keep": {"receipt", "ticket", "number", "copy"}}
-_OFFER = re.compile(
-    r"\b(?:if|when|whenever|should)\s+(?:you|u)\s+(?:ever\s+)?(?:need|want|have|would|'d|’d|wish|"
-    r"prefer|like|require|still|are|get|run|experience|decide|notice|see|can't|cannot)\b"
-    r"|\bif\s+(?:needed|necessary|possible|you\s+like|that\s+helps)\b|\bin\s+case\b|\banytime\b",
-    re.I)
+# Courtesy verbs that still ask the customer to do something in some uses.
+_DEMAND_SOMETIMES = {"tell", "keep", "hold", "take", "have", "get", "try", "settle", "calm", "sit", "hang",
+                     "note", "find"}
+# ... and the words after them that keep them courtesies ("Get well soon", "Sit tight").
+_COURTESY_NEXT = {
+    "get": {"well", "better", "some", "home", "comfortable", "cosy", "cozy", "excited", "ready"},
+    "try": {"not"},
+    "settle": {"down", "in", "back"},
+    "calm": {"down"},
+    "sit": {"tight", "back", "down"},
+    "hang": {"on", "tight", "in", "there"},
+    "find": {"attached", "enclosed", "below", "above", "herewith", "the", "a", "our"},
+}
+# ... or the only words after them that make them demands ("Note down your case number").
+_DEMAND_NEXT = {"note": {"down"}}
+_KEEP_COURTESY = {"in", "safe", "well", "warm", "up", "going", "smiling", "calm", "cool", "dry",
+                  "healthy", "touch", "positive", "hydrated", "strong"}
+_TAKE_COURTESY = {"care", "time", "break", "rest", "seat", "moment", "minute", "minutes", "breath",
+                  "easy", "day", "days", "weekend", "chance"}
 
+
+def _demand_anyway(lemma: str, doc, end: int) -> bool:
+    """Is this use of a courtesy verb a demand after all? ("Tell us your name.", "Keep the
+    receipt.", "Hold the power button.", "Take a screenshot.", "Have your card ready.")"""
+    after = [t for t in doc[end + 1:] if not t.is_space]
+    nxt = after[0] if after else None
+    words = [t.lower_ for t in after[:4]]
+    if lemma == "tell":
+        return bool(nxt is not None and nxt.lower_ in ("us", "me"))
+    if lemma == "keep":
+        return nxt is not None and not (set(words[:3]) & _KEEP_COURTESY) and not nxt.is_punct
+    if lemma == "hold":
+        return nxt is not None and nxt.tag_ in ("DT", "PRP$") and "line" not in words
+    if lemma == "take":
+        return nxt is not None and nxt.tag_ in ("DT", "PRP$", "CD") and not (set(words) & _TAKE_COURTESY)
+    if lemma == "have":
+        return nxt is not None and nxt.tag_ in ("DT", "PRP$") and bool(
+            {"ready", "handy", "nearby", "available", "with"} & {t.lower_ for t in after})
+    if lemma == "find" and nxt is not None and nxt.lower_ in ("the", "a", "our"):
+        return len(words) > 1 and words[1] not in ("attached", "enclosed")  # "Find the serial number"
+    if lemma in _COURTESY_NEXT:
+        return nxt is not None and not nxt.is_punct and nxt.lower_ not in _COURTESY_NEXT[lemma]
+    if lemma in _DEMAND_NEXT:
+        return nxt is not None and nxt.lower_ in _DEMAND_NEXT[lemma]
+    return False
 
 
 class ImperativeRequest(Detector):
@@ -111,16 +358,23 @@ class ImperativeRequest(Detector):
         super().__init__(options, ctx)
         self.courtesy = _COURTESY_LEMMAS | set(options.courtesy_verbs)
 
+    # ---- the cheap test (a superset of find_parsed) ----------------------------------
     def candidate(self, sentence: str) -> bool:
-        """Could the word that opens the request be a bare verb? (a superset of find_parsed)."""
-        s = sentence.strip()
+        """Could a word that opens the request be a bare verb?"""
+        s = _split_tail(sentence.strip())[0].rstrip()
         if not s or s.endswith("?"):
             return False
         if self.options.mode == "softened" and not _SOFT_RX.search(s):
             return False
-        if not self._opening_could_be_verb(s):
+        if _is_offer(s):
             return False
-        return not _OFFER.search(s)
+        starts = [0]
+        m = _LEAD_ADV.match(s)
+        if m:
+            starts.append(m.end())
+        for c in list(re.finditer(r"(?:[,:;–—]|%s+)\s*" % _EMOJI, s[:160]))[:3]:
+            starts.append(c.end())
+        return any(self._opening_could_be_verb(s[p:]) for p in starts)
 
     def _opening_could_be_verb(self, s: str) -> bool:
         words = _WORDS.findall(s, 0, 200)
@@ -130,131 +384,238 @@ class ImperativeRequest(Detector):
             i += 1
         if i >= len(words):
             return False
-        if self.options.mode == "bare" and any(x.lower() in _SOFTENERS for x in words[:i]):
-            return False
         w = words[i]
         if self.options.mode == "negative":
             return w.lower() in {"don't", "don’t", "dont", "do", "never"}
         if _maybe_bare_verb(w, self.courtesy):
             return True
+        if w.lower() == "have" and re.search(r"\b(?:ready|handy|nearby|available|with\s+you)\b", s, re.I):
+            return True  # "Have your card ready."
+        nxt = words[i + 1].lower() if i + 1 < len(words) else ""
+        if _base_verb(w) is None and (nxt in _OBJ_PRON or nxt in {"the", "your", "a", "an", "my", "our"}):
+            return True  # an unknown capitalised verb ("Reboot the router") with an object
         # A leading vocative: "Jennifer, send me ..."
         m = re.match(r"[\W_]*(?:[\w'’]+\W+){%d}%s\s*,\s*" % (i, re.escape(w)), s)
         return bool(m and w[:1].isupper() and i + 1 < len(words)
                     and _maybe_bare_verb(words[i + 1], self.courtesy))
 
-    def _content_start(self, doc) -> int | None:
-        i = 0
+    # ---- finding the request in the parse ---------------------------------------------
+    def _locate(self, doc):
+        """(verb index, last index of the verb word, negated, softened, strong) or None."""
         n = len(doc)
+        i = 0
+        intros = 0
+        softened = False
+        text = doc.text
         while i < n:
             t = doc[i]
             low = t.lower_
-            if t.is_punct or t.is_space or _HANDLE.match(t.text):
+            if t.is_space or (t.is_punct and t.text not in ("-",)) or _HANDLE.match(t.text) or _is_emoji(t):
                 i += 1
-            elif low in _SOFTENERS or low in _FILLERS:
+                continue
+            m = _LEAD_ADV.match(text, t.idx)
+            if m:
+                j = i
+                while j < n and doc[j].idx < m.end():
+                    j += 1
+                i = j
+                continue
+            if low in _SOFTENERS:
+                softened = True
                 i += 1
-            elif t.pos_ in ("PROPN",) and i + 1 < n and doc[i + 1].text == ",":
-                i += 2  # leading vocative: "Jennifer, send me ..."
+                continue
+            if low in _FILLERS:
+                i += 1
+                continue
+            # a leading vocative: "Jennifer, send …", "Mrs Okafor, …"
+            j = i
+            while j < n and (doc[j].pos_ == "PROPN" or doc[j].lower_.rstrip(".") in _TITLES
+                             or doc[j].text == ".") and doc[j].lower_ not in _SOFTENERS:
+                j += 1
+            if j > i and j < n and doc[j].text == "," and doc[i].text[:1].isupper():
+                i = j + 1
+                continue
+            if self.options.mode == "negative":
+                if low in ("do", "dont") and i + 1 < n and (doc[i + 1].dep_ == "neg" or doc[i + 1].lower_ in ("n't", "not", "nt")):
+                    vi = i + 2
+                elif low == "dont":
+                    vi = i + 1
+                elif low == "never":
+                    vi = i + 1
+                else:
+                    vi = None
+                if vi is not None:
+                    if vi < n and (doc[vi].tag_ == "VB" or _base_verb(doc[vi].text)):
+                        return vi, vi, True, softened, True, i
+                    return None
             else:
-                return i
+                if low in ("do", "dont", "never") and i + 1 < n:
+                    return None
+                found = self._verb_at(doc, i)
+                if found:
+                    return found[0], found[1], False, softened, found[2], i
+            # an introductory phrase up to a comma: "Hi Tom, …", "If it still fails, …"
+            if intros < 2 and (low in _INTRO_WORDS or t.tag_ in ("IN", "TO", "WRB", "UH", "RB")):
+                k = next((k for k in range(i + 1, min(n, i + 14))
+                          if doc[k].text in (",", ":", ";", "—", "–") or _is_emoji(doc[k])), None)
+                if k is not None and not any(x.text in ("?", "!", ".") for x in doc[i:k]):
+                    intros += 1
+                    i = k + 1
+                    continue
+            return None
         return None
 
-    def find_parsed(self, doc, offset: int) -> list[Match]:
-        i = self._content_start(doc)
-        if i is None:
-            return []
-        neg = False
+    def _verb_at(self, doc, i: int):
+        n = len(doc)
         t = doc[i]
-        softened = any(x.lower_ in _SOFTENERS for x in doc[:i])
-        if self.options.mode == "negative":
-            if t.lower_ == "do" and i + 1 < len(doc) and doc[i + 1].dep_ == "neg":
-                verb_i = i + 2
-            elif t.lower_ == "never":
-                verb_i = i + 1
-            else:
-                return []
-            neg = True
-            if verb_i >= len(doc):
-                return []
-            t = doc[verb_i]
-        if t.tag_ != "VB" or t.dep_ != "ROOT":
+        end = i
+        word = t.text
+        if (i + 2 < n and doc[i + 1].text == "-" and not t.whitespace_ and not doc[i + 1].whitespace_
+                and doc[i + 2].is_alpha):
+            word, end = t.text + "-" + doc[i + 2].text, i + 2
+        low = word.lower()
+        first = re.split(r"['’-]", low)[0]
+        if (first in _NEVER_VERB_OPENERS or low in _NEVER_VERB_OPENERS) and not (
+                low == "have" and _demand_anyway("have", doc, end)):
+            return None
+        known = _base_verb(word)
+        if known is False:
+            return None
+        after = [x for x in doc[end + 1:] if not x.is_space]
+        nxt = after[0] if after else None
+        strong = nxt is not None and (
+            nxt.tag_ in ("DT", "PRP$", "CD") or nxt.lower_ in _OBJ_PRON or nxt.tag_ == "RP"
+            or nxt.lower_ in _PARTICLES)
+        if nxt is not None and nxt.lower_ in ("you", "u", "ya", "y'all"):
+            return None  # "Thank you", "Bet you…", "Mind you"
+        if nxt is not None and nxt.text in (",", "!") or sum(ch.isalpha() for ch in word) < 2:
+            return None  # "Look, it's simple.": a discourse marker, not a request
+        last = doc[end]
+        parse_vb = last.tag_ == "VB" or (t.tag_ == "VB") or (t.tag_ == "VBP" and t.pos_ == "VERB")
+        if known is None and not (parse_vb and strong) and low not in _EXTRA_VERBS:
+            return None
+        if not parse_vb and not strong:
+            return None
+        if t.tag_ in ("VBD", "VBN", "VBZ", "VBG", "MD") and not strong:
+            return None
+        for x in doc[i:end + 1]:
+            if any(c.dep_ in ("nsubj", "nsubjpass", "expl") and c.i < i and not _is_emoji(c) for c in x.children):
+                return None
+            for a in (x, *x.ancestors):
+                if a.dep_ in ("nsubj", "nsubjpass"):
+                    return None
+                if a.i < i and a.pos_ in ("VERB", "AUX") and a.dep_ == "ROOT" and a.tag_ != "VB":
+                    return None  # the verb hangs off an earlier finite clause
+        if nxt is not None and nxt.tag_ in ("VBZ", "VBD", "MD") and not strong:
+            return None
+        lemma = _verb_lemma(word)
+        if lemma in self.courtesy and not (lemma in _DEMAND_SOMETIMES and _demand_anyway(lemma, doc, end)):
+            return None
+        return i, end, strong or (parse_vb and t.dep_ == "ROOT")
+
+    def find_parsed(self, doc, offset: int) -> list[Match]:
+        text = doc.text
+        core = _split_tail(text.rstrip())[0].rstrip()
+        if _is_offer(text) or core.endswith("?") or not core:
             return []
+        loc = self._locate(doc)
+        if loc is None:
+            return []
+        vi, vend, neg, softened, strong, first_i = loc
         if not neg and softened != (self.options.mode == "softened"):
             return []
-        if not neg and not (_maybe_bare_verb(t.text, self.courtesy) or t.text.lower() in _DEMAND_ANYWAY):
-            return []  # the lexicon says this word is no bare verb ("Lol", a typo'd "Thak you")
-        if any(c.dep_ in ("nsubj", "nsubjpass", "expl", "csubj") for c in t.children):
+        verb = doc[vi]
+        lemma = _verb_lemma(verb.text)
+        if neg and (lemma in {"worry", "hesitate", "forget", "panic", "stress", "fret", "be", "apologize",
+                              "apologise", "thank", "feel"}
+                    or _NEG_COURTESY.match(text, verb.idx)):
             return []
-        lemma = _verb_lemma(t.text)
-        if lemma in self.courtesy:
-            wanted = _DEMAND_ANYWAY.get(lemma)
-            if not wanted or not any(c.lower_ in wanted for c in t.subtree):
-                return []
-        if neg and lemma in {"worry", "hesitate", "forget", "panic", "stress", "fret"}:
-            return []
-        text = doc.text
-        if _OFFER.search(text) or text.rstrip().endswith("?"):
-            return []
-        start, end = 0, len(text.rstrip())
-        return [Match(offset + start, offset + end,
-                      groups={"verb": t.text},
-                      suggestions=self._suggest(doc, i, t, neg))]
+        end = len(text.rstrip())
+        return [Match(offset, offset + end, groups={"verb": verb.text},
+                      suggestions=self._suggest(doc, first_i, vi, vend, neg, strong))]
 
-    def _suggest(self, doc, first_i: int, verb, neg: bool) -> list[Suggestion]:
+    # ---- the rewrite -------------------------------------------------------------------
+    def _suggest(self, doc, first_i: int, vi: int, vend: int, neg: bool, strong: bool) -> list[Suggestion]:
         text = doc.text.rstrip()
-        prefix = text[: doc[first_i].idx]
-        body = text[doc[first_i].idx:] if not neg else text[verb.idx:]
-        body, tail = _split_tail(body)
-        terminal = _TERMINAL.search(body)
-        core = body[: terminal.start()] if terminal else body
-        please = ""
-        pm = re.search(r"\b(please|kindly|pls|plz)\b\s*,?\s*", prefix, re.I)
-        if pm:
-            please = "please "
-            prefix = prefix[: pm.start()] + prefix[pm.end():]
-        opener_src = prefix.strip() or text
-        could = _cased("Could you", opener_src if prefix.strip() else text)
-        if prefix.strip():
-            could = "could you"
-        core_l = lower_first(core)
-        # A chained clause with its own subject ("... and we'll check it") becomes its own sentence.
-        split = None
-        for c in verb.children:
-            if c.dep_ == "conj" and any(g.dep_ in ("nsubj", "nsubjpass") for g in c.children):
-                cc = [x for x in verb.children if x.dep_ == "cc" and x.i < c.i]
-                if cc:
-                    split = (cc[-1], c)
-        alts: list[Suggestion] = []
+        verb = doc[vi]
+        cut = doc[first_i].idx if neg else verb.idx  # where the kept prefix ends
+        # The prefix, minus softeners (re-added as "please") and the fillers that move after
+        # "could you" ("Just send it" -> "Could you just send it").
+        pre = [t for t in doc if t.idx < cut]
+        please = any(t.lower_ in _SOFTENERS for t in pre)
+        moved: list[str] = []
+        drop: set[int] = set()
+        j = len(pre) - 1
+        while j >= 0 and not neg:
+            t = pre[j]
+            if t.lower_ in _SOFTENERS:
+                j -= 1
+                continue
+            if t.lower_ in _MOVABLE or (t.tag_ == "RB" and t.lower_.endswith("ly") and t.lower_ not in ("only", "early")):
+                if t.lower_ != "kindly":
+                    moved.insert(0, t.text.lower() if not t.text.isupper() or len(t.text) == 1 else t.text)
+                drop.add(t.i)
+                j -= 1
+                continue
+            break
+        for t in pre:
+            if t.lower_ in _SOFTENERS:
+                drop.add(t.i)
+                if t.i + 1 < len(doc) and doc[t.i + 1].text == "," and doc[t.i + 1].idx < cut:
+                    drop.add(t.i + 1)
+        kept = "".join(t.text_with_ws for t in pre if t.i not in drop)
+        if pre and pre[-1].i in drop and kept and not kept[-1].isspace():
+            kept += " "
+        shout = _shouting(text)
+        opening = text[doc[0].idx:] if not kept.strip() else ""
+        could, mind = "could you", "would you mind"
+        if not kept.strip():
+            could, mind = _cased("Could you", opening), _cased("Would you mind", opening)
+        elif kept.rstrip()[-1:] in (".", "!", "?") or _emoji_char(kept.rstrip()[-1:] or "a"):
+            # after an emoji or a full stop the request starts a sentence: "Hi Sam 👋 Could you …"
+            could, mind = _cased("Could you", text[cut:]), _cased("Would you mind", text[cut:])
+        plz = "please " if please else ""
+        mv = "".join(w + " " for w in moved)
+        if shout:
+            could, mind, plz, mv = could.upper(), mind.upper(), plz.upper(), mv.upper()
+        body, tail = _split_tail(text[verb.idx:])
+        core, terminal = _split_terminal(body)
+        capital = not shout and bool(re.search(r"[^\W\d_]", text)) and re.search(r"[^\W\d_]", text).group().isupper()
         if neg:
             ing = gerund(verb.text)
             rest = core[len(verb.text):]
+            ask, following, _ = _split_clause(rest)
+            avoid = "AVOID " if shout else "avoid "
+            return [Suggestion(
+                replacement=kept + _assemble(f"{could} {plz}{avoid}", (ing.upper() if shout else ing) + ask,
+                                             following, terminal, tail, capital),
+                applicability=UNSAFE, title="Ask instead of forbidding")]
+        ask, following, split_safe = _split_clause(core)
+        ask_l = ask if shout else lower_first(ask)
+        safe = split_safe and strong and len(doc) <= 40 and ";" not in ask
+        alts = [Suggestion(
+            replacement=kept + _assemble(f"{could} {plz}{mv}", ask_l, following, terminal, tail, capital),
+            applicability=SAFE if safe else UNSAFE,
+            title="Ask, then explain" if following and not split_safe else "Ask instead of telling")]
+        chained = any(c.dep_ == "conj" and c.pos_ == "VERB" for c in verb.children) or re.search(
+            r"(?:,|\band\b|\bthen\b)\s+(?:then\s+)?[a-z]+\s+(?:the|it|us|me|your|a|an|them|back|in|out|up|for)\b", ask[len(verb.text):])
+        if not please and vend == vi and ask.startswith(verb.text) and not chained and not shout:
+            ing_core = gerund(verb.text) + ask[len(verb.text):]
             alts.append(Suggestion(
-                replacement=f"{prefix}{could} {please}avoid {ing}{rest}?{tail}",
-                applicability=UNSAFE, title="Ask instead of forbidding"))
-            alts.append(Suggestion(
-                replacement=f"{prefix}{_cased('It would help if you did not', could)} "
-                            f"{lower_first(core[len(verb.text):].strip()) and verb.text.lower() + rest}.{tail}",
-                applicability=DISPLAY, title="Explain instead of forbidding"))
-            return alts[:1]
-        if split is not None:
-            cc, conj = split
-            first_part = text[doc[first_i].idx: cc.idx].rstrip(" ,;")
-            second = text[cc.idx + len(cc.text):].strip()
-            alts.append(Suggestion(
-                replacement=f"{prefix}{could} {please}{lower_first(first_part)}? "
-                            f"{second[:1].upper() + second[1:]}{tail}",
-                applicability=UNSAFE, title="Ask, then explain"))
-        else:
-            safe = all(tok.dep_ != "ROOT" or tok.i == verb.i for tok in doc) and len(doc) <= 40
-            alts.append(Suggestion(
-                replacement=f"{prefix}{could} {please}{core_l}?{tail}",
-                applicability=SAFE if safe else UNSAFE, title="Ask instead of telling"))
-        if not please:
-            ing_core = gerund(verb.text) + core[len(verb.text):] if core.startswith(verb.text) else None
-            if ing_core and split is None:
-                mind = "would you mind" if prefix.strip() else _cased("Would you mind", text)
-                alts.append(Suggestion(replacement=f"{prefix}{mind} {ing_core}?{tail}",
-                                       applicability=UNSAFE, title="Would you mind …?"))
+                replacement=kept + _assemble(f"{mind} {mv}", ing_core, following, terminal, tail, capital),
+                applicability=UNSAFE, title="Would you mind …?"))
         return alts
+
+
+# "Don't mention it", "Don't take it personally", "Don't blame yourself": not requests.
+_NEG_COURTESY = re.compile(r"(?:mention\s+it|take\s+(?:it|this|that)\s+personally|take\s+offen[cs]e|"
+                           r"blame\s+(?:me|us|yourself|them)|let\s+(?:it|this|that)\s+(?:worry|bother|get))\b", re.I)
+
+
+def _is_vocative(tok) -> bool:
+    d = tok.doc
+    return tok.pos_ == "PROPN" and (
+        (tok.i + 1 < len(d) and d[tok.i + 1].text == ",") or (tok.i > 0 and d[tok.i - 1].text == ","))
 
 
 _NEVER_VERB_OPENERS = {
@@ -274,6 +635,7 @@ _NEVER_VERB_OPENERS = {
     "amazing", "fantastic", "brilliant", "hiya", "howdy", "morning", "afternoon", "evening",
     "bye", "cheers", "ta", "thx", "ty", "np", "yep", "yup", "nope", "nah", "indeed", "really",
     "actually", "currently", "typically", "usually", "normally", "generally", "again",
+    "shame", "pity", "bummer", "kudos", "fingers", "hopefully", "sadly", "luckily", "thankfully",
 }
 
 
@@ -290,6 +652,11 @@ PERSONAL_NOUNS = {
     "record", "locator", "serial", "receipt", "invoice", "mobile", "telephone", "info",
     "information", "location", "city", "country", "state", "itinerary", "reservation",
     "flight", "seat", "claim", "case", "tracking", "member", "customer", "login", "handle",
+    "ref", "postal", "expiry", "reg", "registration", "mileage", "meter", "reading", "nhs",
+    "insurance", "vin", "imei", "sort", "iban", "cvv", "digits", "initial", "initials",
+    "firstname", "lastname", "dob", "zipcode", "post", "ssn", "plate", "model", "make",
+    "version", "browser", "device", "os", "serial", "sku", "pnr", "mrn", "patient", "gp",
+    "employer", "occupation", "age", "gender", "signature", "payee", "iccid", "sim",
 }
 _NOT_REQUESTS = {
     "problem", "thanks", "thank", "sorry", "welcome", "pleasure", "morning", "afternoon",
@@ -299,8 +666,19 @@ _NOT_REQUESTS = {
     "apology", "apologies", "cheers", "job", "work", "time", "glad", "deal", "chance",
     "way", "lol", "hello", "hi", "hey", "bye", "goodbye", "yes", "no", "update", "reply",
     "response", "feedback", "shout", "love", "wow", "yay", "ok", "okay", "issue", "help",
+    "today", "tomorrow", "tonight", "yesterday", "monday", "tuesday", "wednesday", "thursday",
+    "friday", "saturday", "sunday", "now", "later", "soon", "sense", "point", "fun", "care",
+    "pity", "shame", "surprise", "success", "progress", "mistake", "trouble", "wish", "wishes",
+    "regards", "doubt", "lunch", "coffee", "tea", "sir", "madam", "ma'am", "guys", "folks",
+    "everyone", "friend", "mate", "buddy", "same", "true", "status", "refund", "exchange",
 }
 _WH = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "anything"}
+_MOTION = {"into", "onto", "back", "up", "down", "out", "off", "over", "through", "away", "in", "to",
+           "round", "around", "along", "across"}
+_ITEM_NOUNS = {"copy", "photo", "picture", "pic", "screenshot", "scan", "photograph", "image",
+               "video", "snapshot", "printout"}
+_POSSESSIVES = {"your", "ur", "yr", "my", "our", "his", "her", "their", "its", "the", "this",
+                "that", "these", "those", "a", "an"}
 
 
 _CLAUSE_WORDS = re.compile(
@@ -309,6 +687,50 @@ _CLAUSE_WORDS = re.compile(
     r"(?![\w'’])|['’](?:re|m|ll|d|ve)\b|n['’]t\b|"
     # 's is a clause only after a pronoun ("that's"); "patient's name" is a possessive
     r"(?<![\w'’])(?:it|that|what|there|here|he|she|who|where|how|let)['’]s\b")
+# A clause that describes the noun phrase, kept as it is: "Full name as it appears on your card?"
+_NP_CLAUSE = re.compile(r"\s(?:exactly\s+|just\s+)?(?:as|like)\s+(?:it|they)\s+(?:appears?|is|are|shows?|reads?|"
+                        r"was|were|printed|written)\b.*$", re.I)
+_PLEASE_END = re.compile(r"(?:,\s*|\s+)(?P<p>please|pls|plz)\s*$", re.I)
+_VOCATIVE_END = re.compile(r",\s*(?P<v>(?:(?:Mr|Mrs|Ms|Dr|Miss)\.?\s+)?[A-Z][a-z][\w'’-]*)$")
+_NP_INTRO = re.compile(
+    r"^(?:(?:ok(?:ay)?|great|perfect|thanks|thank\s+you|sure|right|alright|and|also|lastly|finally|next|now|"
+    r"so|cool|lovely|brilliant|awesome|got\s+it|noted|understood|(?:as|like)\s+(?:I|we)\s+(?:\w+\s+){0,2}\w+)"
+    r"(?:\s+[A-Z][a-z]+)?\s*[,.:;!—–-]+\s*|(?:and|also|plus|lastly|finally|next|now)\s+)", re.I)
+
+
+def _np_parts(s: str):
+    """Split a possible bare-noun request into (prefix, np, describing clause, please, vocative,
+    terminal, tail). None when the shape cannot be a bare noun request."""
+    body, tail = _split_tail(s.rstrip())
+    core, terminal = _split_terminal(body)
+    if not core or "!" in terminal:
+        return None
+    prefix = ""
+    m = _NP_INTRO.match(core)
+    if m and m.end() < len(core):
+        prefix, core = core[: m.end()], core[m.end():]
+    please = vocative = ""
+    m = _VOCATIVE_END.search(core)
+    if m and m.start() > 0:
+        vocative, core = m.group("v"), core[: m.start()]
+    m = _PLEASE_END.search(core)
+    if m and m.start() > 0:
+        please, core = m.group("p"), core[: m.start()]
+    if not vocative:
+        m = _VOCATIVE_END.search(core)
+        if m and m.start() > 0:
+            vocative, core = m.group("v"), core[: m.start()]
+    clause = ""
+    m = _NP_CLAUSE.search(core)
+    if m and m.start() > 0:
+        clause, core = core[m.start():], core[: m.start()]
+    core = core.rstrip(" ,")
+    if not core:
+        return None
+    return prefix, core, clause, please, vocative, terminal, tail
+
+
+_PERSONAL_RX = re.compile(r"(?<![\w'’])(?:%s)(?![\w'’])" % "|".join(sorted(map(re.escape, PERSONAL_NOUNS), key=len, reverse=True)), re.I)
 
 
 class BareNounRequest(Detector):
@@ -318,99 +740,192 @@ class BareNounRequest(Detector):
     needs_parse: ClassVar[bool] = True
 
     class Options(DetectorOptions):
-        max_words: int = 8
+        max_words: int = 10
         info_nouns: list[str] = []  # extra nouns that take "your"
 
     def __init__(self, options, ctx):
         super().__init__(options, ctx)
         self.personal = PERSONAL_NOUNS | {w.lower() for w in options.info_nouns}
+        extra = {w.lower() for w in options.info_nouns} - PERSONAL_NOUNS
+        self._extra_rx = re.compile(r"(?<![\w'’])(?:%s)(?![\w'’])" % "|".join(map(re.escape, extra)), re.I) if extra else None
+
+    def _informative_text(self, s: str) -> bool:
+        return bool(_PERSONAL_RX.search(s) or (self._extra_rx and self._extra_rx.search(s)))
 
     def candidate(self, sentence: str) -> bool:
-        s = sentence.strip()
-        words = s.split()
+        parts = _np_parts(sentence.strip())
+        if parts is None:
+            return False
+        prefix, core, clause, please, vocative, terminal, tail = parts
+        words = core.split()
         if not words or len(words) > self.options.max_words + 2:
             return False
-        low = s.lower().rstrip()
+        low = core.lower()
         first = re.sub(r"[^a-z]", "", words[0].lower())
-        if first in _WH or first in _NEVER_VERB_OPENERS - {"your", "the", "a", "an", "my", "any"}:
+        if first in _WH or first in _NEVER_VERB_OPENERS - {"your", "the", "a", "an", "my", "ur"}:
             return False
         if _CLAUSE_WORDS.search(low):
             return False  # has a subject pronoun or an auxiliary: a clause, not a bare noun phrase
-        return low.endswith("?") or re.search(r"\b(?:please|pls|plz)\W*$", low) is not None or (
-            low.endswith(".") and len(words) <= 3) or low[-1:].isalnum() and len(words) <= 4
+        if "?" in terminal or please:
+            return True
+        return self._informative_text(core) or len(words) <= 3
 
     def find_parsed(self, doc, offset: int) -> list[Match]:
-        toks = [t for t in doc if not _HANDLE.match(t.text)]
+        text = doc.text.rstrip()
+        parts = _np_parts(text)
+        if parts is None:
+            return []
+        prefix, core, clause, please, vocative, terminal, tail = parts
+        if prefix and (_CLAUSE_WORDS.search(core.lower())):
+            return []
+        np_start = len(prefix)
+        np_end = np_start + len(core)
+        toks = [t for t in doc if np_start <= t.idx < np_end and not t.is_space and not _is_emoji(t)]
         if not toks:
             return []
-        if any(t.pos_ in ("VERB", "AUX") for t in toks):
+        verdict = self._np_verdict(toks, core)
+        if verdict is None:
             return []
-        text = doc.text.rstrip()
-        root = next((t for t in toks if t.dep_ == "ROOT"), None)
-        if root is None or root.pos_ not in ("NOUN", "PROPN", "X"):
-            return []
-        nouns = [t for t in toks if t.pos_ in ("NOUN", "PROPN") and t.dep_ not in ("npadvmod",)]
-        if not any(t.pos_ == "NOUN" or t.text.isupper() for t in nouns):
-            return []
-        lows = {t.lower_ for t in toks}
-        if root.lower_ in _NOT_REQUESTS or _noun_lemma(root.lower_) in _NOT_REQUESTS or lows & {
-                "thanks", "sorry", "welcome", "congratulations"}:
-            return []
-        if toks[0].lower_ in _WH:
-            return []
-        if any(t.pos_ == "ADJ" and t.dep_ == "ROOT" for t in toks) or text.endswith("!"):
-            return []
-        low = text.lower()
-        please = re.search(r",?\s*\b(please|pls|plz)\b\s*[.?!]*$", text, re.I)
-        asks = low.endswith("?") or please is not None
-        informative = _noun_lemma(root.lower_) in self.personal or any(
-            t.lower_ in self.personal for t in root.subtree)
+        informative, clean = verdict
+        asks = "?" in terminal or bool(please)
         n_words = len([t for t in toks if not t.is_punct])
-        if not asks and not (informative and n_words <= 3 and (low.endswith(".") or low[-1:].isalnum())):
+        if n_words > self.options.max_words:
             return []
-        if not informative and not low.endswith("?"):
+        if not asks and not informative:
             return []
-        content = [t for t in toks if not t.is_punct]
-        if len(content) > self.options.max_words:
+        if not informative and "?" not in terminal:
             return []
-        start = toks[0].idx
-        return [Match(offset + start, offset + len(text),
-                      suggestions=self._suggest(doc, toks, root, please, informative))]
+        return [Match(offset, offset + len(text),
+                      suggestions=self._suggest(text, prefix, core, clause, please,
+                                                vocative, terminal, tail, toks, informative, clean))]
 
-    def _suggest(self, doc, toks, root, please, informative) -> list[Suggestion]:
-        text = doc.text.rstrip()
-        start = toks[0].idx
-        core = text[start: please.start()] if please else text
-        core = re.sub(r"[\s.?!…]+$", "", core)
-        vocative = ""
-        vm = re.search(r",\s*([A-Z][a-z]+)$", core)
-        if vm and not please:
-            vocative = ", " + vm.group(1)
-            core = core[: vm.start()]
-        core = core[start:] if not please else core
-        first = toks[0]
-        if first.pos_ == "PROPN" and first.i == 0 and _common_noun(first.text):
-            first_is_name = False  # "Patient's name" - capitalised only because it opens the sentence
-        else:
-            first_is_name = first.pos_ == "PROPN"
-        has_det = first.pos_ in ("DET", "PRON") or first.tag_ in ("PRP$", "DT", "WP$")
-        third_party = any(t.tag_ == "POS" for t in toks) and not first_is_name and not has_det
+    def _np_verdict(self, toks, core: str):
+        """(informative, clean) when `toks` read as a noun phrase, else None."""
+        words = [t for t in toks if not t.is_punct]
+        if not words:
+            return None
+        first = words[0]
+        if first.lower_ in _WH or first.lower_ in ("any", "no", "every", "each", "some"):
+            return None
+        if first.pos_ in ("ADV", "ADP", "CCONJ", "SCONJ", "PART") and first.lower_ not in ("ur", "yr"):
+            return None  # "Obviously, …", "For the refund …"
+        nouny = False
+        for k, t in enumerate(toks):
+            low = t.lower_
+            if t.is_punct:
+                if t.text not in (",", "#", "-", "/", "&", "'", "’", "(", ")", "+"):
+                    return None
+                continue
+            if low in ("ur", "yr"):
+                continue
+            if t.tag_ == "PRP" or t.tag_ in ("MD", "WDT", "WP", "WRB") or t.pos_ in ("INTJ", "AUX") and low not in ("#",):
+                if t.pos_ == "AUX" and _lemmas(low).get("NOUN"):
+                    nouny = True
+                    continue
+                return None
+            lem = _lemmas(low)
+            nxt = toks[k + 1] if k + 1 < len(toks) else None
+            prev = toks[k - 1] if k > 0 else None
+            if t.tag_ in ("VBZ", "VBD") or (t.tag_ in ("VB", "VBP") and prev is not None and prev.lower_ == "to"):
+                return None  # "the app needs …", "to find …": a clause, not a noun phrase
+            if t.pos_ == "VERB":
+                if "NOUN" in lem or "ADJ" in lem or low in self.personal:
+                    pass
+                elif t.tag_ in ("VBG", "VBN") and nxt is not None and not nxt.is_punct:
+                    pass  # "Tracking number", "registered email"
+                else:
+                    return None
+            if "VERB" in lem and low in lem.get("VERB", ()) and nxt is not None and (
+                    nxt.tag_ in ("DT", "PRP$") or nxt.lower_ in _OBJ_PRON):
+                return None  # "Call the bank?", "Send it?": a verb with its object
+            if (k == 0 and low in lem.get("VERB", ()) and low not in self.personal and nxt is not None
+                    and nxt.lower_ in _MOTION):
+                return None  # "Pop into any branch …", "Head over to …"
+            if (t.tag_ == "VB" and low in lem.get("VERB", ()) and low not in self.personal and nxt is not None
+                    and nxt.tag_ in ("IN", "TO", "RP") and not (prev is not None and prev.tag_ in ("DT", "PRP$", "JJ", "POS"))):
+                return None  # "Go to Settings", "… and switch on Location"
+            if any(ch.isdigit() for ch in t.text):
+                label = (len(t.text) <= 2 and t.text.isdigit() and prev is not None
+                         and prev.pos_ in ("NOUN", "PROPN"))  # "Address line 1", "page 2"
+                if not label and (nxt is None or nxt.is_punct or not (
+                        nxt.pos_ in ("NOUN", "PROPN", "ADJ") or "NOUN" in _lemmas(nxt.lower_))):
+                    return None  # "Order 12345?" confirms a number, it does not ask for one
+            if (t.pos_ in ("NOUN", "PROPN") or "NOUN" in lem or low in self.personal) and len(low) > 1 and \
+                    t.pos_ not in ("DET", "PRON", "ADP", "CCONJ", "SCONJ", "PART", "NUM", "AUX"):
+                nouny = True
+        if not nouny:
+            return None
+        lows = {t.lower_ for t in words}
+        heads = [t for t in words if t.pos_ in ("NOUN", "PROPN") or "NOUN" in _lemmas(t.lower_)]
+        head = heads[-1] if heads else words[-1]
+        if head.lower_ in _NOT_REQUESTS or _noun_lemma(head.lower_) in _NOT_REQUESTS or first.lower_ in _NOT_REQUESTS:
+            return None
+        if lows & {"thanks", "sorry", "welcome", "congratulations", "problem", "worries"}:
+            return None
+        if any(t.pos_ == "ADJ" and t.dep_ == "ROOT" for t in words) and len(words) == 1:
+            return None
+        informative = any(t.lower_ in self.personal or _noun_lemma(t.lower_) in self.personal for t in words)
+        # clean: every word is one the lexicon knows as a noun, adjective or function word
+        clean = all(t.pos_ != "X" and (t.pos_ != "VERB" or t.tag_ in ("VBG", "VBN") or "NOUN" in _lemmas(t.lower_)
+                                       or "ADJ" in _lemmas(t.lower_) or t.lower_ in self.personal)
+                    for t in words)
+        return informative, clean
+
+    def _suggest(self, text, prefix, core, clause, please, vocative, terminal, tail, toks, informative,
+                 clean) -> list[Suggestion]:
+        words = [t for t in toks if not t.is_punct]
+        first = words[0]
+        shout = _shouting(text)
+        first_is_name = (first.pos_ == "PROPN" and first.text[:1].isupper() and not first.text.isupper()
+                         and not _lemmas(first.lower_) and first.lower_ not in self.personal
+                         and first.lower_ not in _EXTRA_VERBS and not _AGENT_COMPOUND.search(first.lower_))
+        has_det = first.lower_ in _POSSESSIVES or first.tag_ in ("DT", "PRP$", "WP$")
+        possessive = any(t.tag_ == "POS" or t.text in ("'s", "’s", "'", "’") for t in toks)
+        third_party = possessive and not first_is_name and not has_det
         lead = "May I have"
-        if has_det or first_is_name and any(t.tag_ == "POS" for t in toks):
+        postmod_the = False
+        if has_det or (first_is_name and possessive):
             det = ""
         elif third_party:
             det, lead = "the ", "Could I have"
-        elif informative:
-            det = "your "
         else:
-            det = "the "
-        np = core if first_is_name else lower_first(core)
-        tail = ", please" if please else ""
-        lead = _cased(lead, text)
-        safe = len([t for t in toks if not t.is_punct]) <= 6 and (root.pos_ == "NOUN" or not first_is_name)
-        out = [Suggestion(replacement=f"{lead} {det}{np}{tail}{vocative}?",
+            head_conj = []
+            for t in words:
+                if t.tag_ == "CC" or t.lower_ in ("and", "or", "&"):
+                    break
+                head_conj.append(t)
+            postmod = False
+            for a, b in zip(head_conj, head_conj[1:]):
+                if a.tag_ == "IN" and a.lower_ in ("of", "on", "for", "from", "in", "at", "with", "under",
+                                                   "behind", "inside", "to") and (
+                        b.tag_ in ("DT", "PRP$") or b.lower_ in _POSSESSIVES):
+                    postmod = True
+                    break
+            postmod_the = postmod
+            head = next((t for t in head_conj if t.tag_.startswith("NN")), first)
+            if head.lower_ in _ITEM_NOUNS or _noun_lemma(head.lower_) in _ITEM_NOUNS:
+                det = "a " if head.tag_ != "NNS" else ""
+            elif postmod or not informative:
+                det = "the "
+            else:
+                det = "your "
+        np = core if (first_is_name or shout) else lower_first(core)
+        ask = f"{det}{np}{clause}"
+        if please:
+            ask += ", please"
+        if vocative:
+            ask += f", {vocative}"
+        src = prefix if prefix.strip() else text
+        lead_c = lead[:1].lower() + lead[1:] if prefix.strip() else _cased(lead, src)
+        share = "could you share" if prefix.strip() else _cased("Could you share", src)
+        if shout:
+            ask, lead_c, share = ask.upper(), lead_c.upper(), share.upper()
+        # "the" before a noun with a definite complement is right whatever the noun
+        # ("the reason for the return"); elsewhere only nouns of information take "your".
+        safe = (informative or postmod_the) and clean and len(words) <= 10
+        out = [Suggestion(replacement=f"{prefix}{lead_c} {ask}?{tail}",
                           applicability=SAFE if safe else UNSAFE, title="Ask for it")]
-        out.append(Suggestion(replacement=f"{_cased('Could you share', text)} {det}{np}{tail}{vocative}?",
+        out.append(Suggestion(replacement=f"{prefix}{share} {ask}?{tail}",
                               applicability=UNSAFE, title="Could you share …?"))
         return out
 
@@ -423,10 +938,12 @@ def _noun_lemma(word: str) -> str:
     return lemmas[0] if lemmas else word
 
 
-def _common_noun(word: str) -> bool:
-    from lemminflect import getAllLemmas
+# "Cardholder", "policyholder", "billpayer": nouns the lexicon lacks, not names.
+_AGENT_COMPOUND = re.compile(r"..(?:holder|owner|payer|user|keeper|taker|member|person|maker|giver)s?$")
 
-    return "NOUN" in getAllLemmas(word.lower())
+
+def _common_noun(word: str) -> bool:
+    return "NOUN" in _lemmas(word.lower())
 
 
 # --------------------------------------------------------------------------------------
@@ -435,24 +952,33 @@ def _common_noun(word: str) -> bool:
 
 _OBLIGATION = re.compile(
     r"(?P<lead>^|[,;:–—-]\s+|\b(?:so|then|now|first|but|and|also|just)\s+)"
-    r"(?P<subj>you|u|ya)\s+(?:(?:will|['’]ll|ll|would|['’]d)\s+)?"
-    r"(?:(?:really\s+|just\s+|still\s+|first\s+|also\s+|then\s+)?)"
-    r"(?:need|needs|have|has|must|got)\s+(?:(?:got\s+)?to\s+)?"
-    r"(?P<rest>(?!be\b|have\b|been\b|go\s+through\s+the\b)[a-z][^.!?\n]*)"
-    r"(?P<term>[.!?]*)",
+    r"(?P<subj>you|u|ya)"
+    r"(?:\s+(?:will|would)|['’](?:ll|d)|ll|(?:['’]re|\s+are)\s+(?:going\s+to|gonna))?"
+    r"(?:\s+(?:really|just|still|first|also|then|definitely|probably|now|simply))?"
+    r"(?:\s+(?P<modal>(?:need|needs|have|has)\s+to|must|(?:have\s+)?got\s+to|gotta|hafta|needa)"
+    r"|['’]ve\s+got\s+to)"
+    r"(?:\s+(?:really|just|still|first|also|then|simply|now))?"
+    r"\s+(?P<rest>(?!been\b|feel\b)[a-z])",
     re.I,
 )
-_OBLIGATION_ALT = re.compile(
-    r"(?P<lead>^|[,;:]\s+|\b(?:so|then|now|but|and)\s+)"
-    r"(?P<subj>you)(?:\s+will|['’]ll|ll)\s+have\s+to\s+(?P<rest>[a-z][^.!?\n]*)(?P<term>[.!?]*)", re.I)
 _NEED_YOUR = re.compile(
     r"(?P<lead>^|[,;:]\s+|\b(?:so|then|now|but|and|first)\s+)"
-    r"(?P<subj>I)(?:\s+will|['’]ll|\s+am\s+going\s+to|['’]m\s+going\s+to|\s+also|\s+just|\s+still)?\s+"
-    r"(?:need|require)\s+(?:(?P<you>you\s+to\s+)|(?:(?:to\s+(?:get|have|see)\s+)?))"
-    r"(?P<rest>(?(you)[a-z]|(?:your|the|all|both|a\s+copy|a\s+photo|a\s+picture|a\s+screenshot)\b)[^.!?\n]*)(?P<term>[.!?]*)",
+    r"(?:(?P<subj>I|we)(?:\s+will|['’]ll|\s+am\s+going\s+to|['’]m\s+going\s+to|\s+are\s+going\s+to|"
+    r"['’]re\s+going\s+to|\s+would|['’]d|(?:['’]m|['’]re|\s+am|\s+are)?\s+gonna)?(?:\s+also|\s+just|\s+still|\s+first)?\s+|(?P<bare>(?<![\w'’]))(?:gonna\s+|going\s+to\s+)?)"
+    r"(?P<verb>need|require)\s+"
+    r"(?:(?P<you>you\s+to\s+)|to\s+(?P<see>get|have|see|take)\s+)?"
+    r"(?P<rest>(?(you)[a-z]|(?:your|the|all|both|(?:a|an)\s+(?:copy|photo|picture|pic|screenshot|scan|photograph|"
+    r"video|image|list|description|reading)|some\s+(?:details|information|info|documents|photos|pictures))\b))",
     re.I,
 )
 _MUST_EMPATHY = re.compile(r"^(?:be|feel|have\s+been|'ve\s+been)\b", re.I)
+# A prefix before the obligation that keeps the rewrite safe: fillers, a vocative, a greeting,
+# a short introductory phrase.
+_SAFE_PREFIX = re.compile(
+    r"^(?:(?i:so|then|now|first|also|and|ok|okay|alright|right|next|finally|lastly|great|perfect|"
+    r"thanks|thank\s+you|sure)\b[\s,]*|(?:(?i:hi|hello|hey|dear)\s+)?(?:(?:Mr|Mrs|Ms|Dr|Miss)\.?\s+)?"
+    r"[A-Z][a-z][\w'’-]*(?:\s[A-Z][a-z][\w'’-]*)?\s*,\s*|(?i:hi|hello|hey)\s*,\s*|"
+    r"(?i:to|once|after|before|when|if)\s+[^,]{1,60},\s*)*$")
 
 
 class ObligationRequest(Detector):
@@ -467,57 +993,84 @@ class ObligationRequest(Detector):
         low = text.lower()
         if self.options.form == "i-need-your":
             return "need" in low or "require" in low
-        return any(w in low for w in ("need", "must", "have to", "got to", "has to"))
+        return any(w in low for w in ("need", "must", "have to", "got to", "gotta", "has to", "hafta"))
 
     def find_lexical(self, text: str, start: int, end: int) -> list[Match]:
         sent = text[start:end]
         out = []
-        regexes = [_NEED_YOUR] if self.options.form == "i-need-your" else [_OBLIGATION, _OBLIGATION_ALT]
-        seen = set()
-        for rx in regexes:
-            for m in rx.finditer(sent):
-                ms = m.start("subj")
-                if ms in seen:
+        rx = _NEED_YOUR if self.options.form == "i-need-your" else _OBLIGATION
+        for m in rx.finditer(sent):
+            ms = m.start("subj") if m.group("subj") else m.end("lead")
+            if self.options.form == "i-need-your" and m.group("bare") is not None and m.group("subj") is None:
+                if sent[:ms].strip(" ,") and not (ms <= 80 and _SAFE_PREFIX.match(sent[:ms])):
+                    continue  # "Need your X" without a subject only opens a sentence
+            rest_full = sent[m.start("rest"):].rstrip()
+            body, tail = _split_tail(rest_full)
+            rest, term = _split_terminal(body)
+            if "?" in term:
+                continue
+            if self.options.form != "i-need-your":
+                modal = (m.group("modal") or "").lower()
+                if modal == "must" and _MUST_EMPATHY.match(rest):
                     continue
-                rest = m.group("rest").rstrip()
-                if _MUST_EMPATHY.match(rest) or re.match(r"(?:do\s+)?(?:anything|nothing)\b", rest, re.I):
-                    continue
-                before = sent[:ms]
-                if re.search(r"\b(?:if|when|whether|unless|all|what|everything)\s+$|\b(?:do|don['’]?t|"
-                             r"doesn['’]?t|won['’]?t|wouldn['’]?t|will|might|may)\s+$", before, re.I):
-                    continue
-                if re.search(r"\b(?:if|when|whether|unless|in case)\b", before, re.I) and "," not in before:
-                    continue
-                seen.add(ms)
-                rest_full = rest
-                rest_core, tail = _split_tail(rest_full)
-                mend = m.end("term") if m.group("term") else m.start("rest") + len(rest)
-                out.append(Match(start + ms, start + mend,
-                                 groups={"rest": rest_core},
-                                 suggestions=self._suggest(sent, m, rest_core, tail)))
+                if modal == "must" and re.match(r"have\s+\w+(?:ed|en|t)\b", rest, re.I):
+                    continue  # "you must have missed it": a guess, not an obligation
+            if re.match(r"(?:do\s+)?(?:anything|nothing)\b", rest, re.I):
+                continue
+            before = sent[:ms]
+            if re.search(r"\b(?:if|when|whether|unless|all|what|everything|anything|where|how)\s+$|\b(?:do|don['’]?t|"
+                         r"doesn['’]?t|won['’]?t|wouldn['’]?t|will|might|may)\s+$", before, re.I):
+                continue
+            if re.search(r"\b(?:if|when|whether|unless|in case)\b", before, re.I) and "," not in before:
+                continue
+            mend = len(sent.rstrip())
+            out.append(Match(start + ms, start + mend, groups={"rest": rest},
+                             suggestions=self._suggest(sent, m, ms, rest, term, tail)))
+            break
         return out
 
-    def _suggest(self, sent: str, m: re.Match, rest: str, tail: str) -> list[Suggestion]:
-        at_start = not sent[: m.start("subj")].strip()
-        src = sent[m.start("subj"):]
+    def _suggest(self, sent: str, m: re.Match, ms: int, rest: str, term: str, tail: str) -> list[Suggestion]:
+        before = sent[:ms]
+        at_start = not before.strip()
+        safe_prefix = at_start or (len(before) <= 80 and bool(_SAFE_PREFIX.match(before)))
+        src = sent[ms:]
+        shout = _shouting(sent)
+        capital = not shout and bool(re.search(r"[^\W\d_]", sent)) and re.search(r"[^\W\d_]", sent).group().isupper()
+        ask, following, split_safe = _split_clause(rest)
+        be = False
         if self.options.form == "i-need-your":
-            if m.groupdict().get("you"):
-                head = _cased("Could you", src) if at_start else "could you"
+            if m.group("you"):
+                head = "Could you"
+            elif m.group("subj") and m.group("subj").lower() == "we":
+                head = "May we see" if (m.group("see") or "").lower() == "see" else "May we have"
             else:
-                head = _cased("May I have", src) if at_start else "may I have"
+                head = "May I see" if (m.group("see") or "").lower() == "see" else "May I have"
         else:
-            head = _cased("Could you", src) if at_start else "could you"
-        repl = f"{head} {rest}?{tail}"
-        term = m.group("term")
-        simple = at_start and (not term or term in (".", "!")) and len(rest.split()) <= 20
+            head = "Could you"
+            if re.match(r"be\b", ask, re.I):
+                be = True
+        head = _cased(head, src) if at_start else head[:1].lower() + head[1:]
+        if be:
+            ask = "make sure you're " + ask[3:]
+        neg = re.match(r"(?:not|never)\s+([a-z]+)", ask, re.I)
+        if neg and not m.groupdict().get("see") and self.options.form != "i-need-your":
+            ask = "avoid " + gerund(neg.group(1)) + ask[neg.end():]
+        if shout:
+            head, ask, following = head.upper(), ask.upper(), following.upper()
+        repl = _assemble(f"{head} ", ask, following, term, tail, capital)
+        simple = (safe_prefix and (not term or term in (".", "!", "...", "…") or set(term) <= {".", "!"})
+                  and len(ask.split()) <= 25 and split_safe and not be and not neg)
         alts = [Suggestion(replacement=repl, applicability=SAFE if simple else UNSAFE,
                            title="Ask instead of telling")]
-        if self.options.form != "i-need-your" or m.groupdict().get("you"):
-            words = rest.split(" ", 1)
-            if words and words[0].isalpha():
+        if (self.options.form != "i-need-your" or m.group("you")) and not be and not shout and not neg:
+            words = ask.split(" ", 1)
+            chained = re.search(r"(?:,|\band\b|\bthen\b)\s+(?:then\s+)?[a-z]+\s+(?:the|it|us|me|your|a|an|them|back|in|out|up|for)\b",
+                                words[1] if len(words) > 1 else "")
+            if words and words[0].isalpha() and not chained:
                 mind = _cased("Would you mind", src) if at_start else "would you mind"
                 alts.append(Suggestion(
-                    replacement=f"{mind} {gerund(words[0])}{(' ' + words[1]) if len(words) > 1 else ''}?{tail}",
+                    replacement=_assemble(f"{mind} ", gerund(words[0]) + ((" " + words[1]) if len(words) > 1 else ""),
+                                          following, term, tail, capital),
                     applicability=UNSAFE, title="Would you mind …?"))
         return alts
 
