@@ -45,3 +45,34 @@ def test_first_300_corpus_conversations(tmp_path):
             assert c["turns"][s["turn"]]["text"][s["start"]:s["end"]] == s["text"]
     assert 0 < res.summary["mean_score"] <= 100
     assert (tmp_path / "report.html").is_file()
+
+
+def test_signal_prefilters_change_nothing_on_the_corpus():
+    """SignalSet.find skips patterns by word starts; on real turns it must find the same."""
+    from test_transcripts_rule import _unfiltered
+
+    from phrasecoach.transcripts.signals import load_signals
+
+    signals = load_signals()
+    with open(CORPUS, encoding="utf-8") as f:
+        texts = [t["text"] for line in itertools.islice(f, 4000) for t in json.loads(line)["turns"]]
+    found = [signals.find(t) for t in texts]
+    assert sum(map(len, found)) > 100
+    assert found == [_unfiltered(signals, t) for t in texts]
+
+
+def test_two_workers_write_the_same_files_as_one(tmp_path):
+    import subprocess
+    import sys
+
+    outs = []
+    for workers in (1, 2):
+        out = tmp_path / f"w{workers}"
+        r = subprocess.run([sys.executable, "-m", "phrasecoach.cli", "score", str(CORPUS), "--out",
+                            str(out), "--limit", "1500", "--workers", str(workers),
+                            "--batch-size", "64"], capture_output=True, text=True, timeout=600)
+        assert r.returncode == 0, r.stderr
+        outs.append(out)
+    for name in ("conversations.jsonl", "conversations.csv", "agents.csv", "agents.json",
+                 "rules.csv", "categories.csv", "weeks.csv", "errors.jsonl"):
+        assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name

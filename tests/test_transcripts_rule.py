@@ -38,6 +38,49 @@ def test_signal_examples(name, kind, example):
         assert span in [(h.start, h.end) for h in hits], [h.text for h in hits]
 
 
+def _unfiltered(signals, text):
+    """SignalSet.find without its prefilters: every pattern and the capitals detector run."""
+    from phrasecoach.transcripts import signals as mod
+
+    saved = [(c, c.keys) for c in signals._signals]
+    hint = mod._CAPS_HINT
+    try:
+        for c in signals._signals:
+            c.keys = tuple(None for _ in c.patterns)
+        mod._CAPS_HINT = type("Always", (), {"search": staticmethod(lambda t: True)})()
+        return signals.find(text)
+    finally:
+        mod._CAPS_HINT = hint
+        for c, keys in saved:
+            c.keys = keys
+
+
+PREFILTER_TEXTS = [
+    "WHY IS THIS TAKING SO LONG", "I'VE BEEN WAITING", "I'M SO ANGRY", "NOT OK!!!",
+    "Been waiting 2 hrs", "waited45 minutes", "__cust__ waiting 40 minutes", "#frustrated",
+    "it's been 3 days", "It’s been FOREVER", "urgent!?", "3rd time calling", "Stuck-on hold",
+    "un-acceptable", "Unacceptable", "I'm fed up", "DON'T HANG UP ON ME AGAIN",
+]
+
+
+@pytest.mark.parametrize("text", [*PREFILTER_TEXTS,
+                                  *(ex.replace("[[", "").replace("]]", "")
+                                    for c in SIGNALS.spec.signals
+                                    for ex in (*c.examples.flag, *c.examples.pass_))])
+def test_prefilters_never_change_what_find_returns(text):
+    assert SIGNALS.find(text) == _unfiltered(SIGNALS, text)
+
+
+def test_prefilter_keys_only_for_word_start_patterns():
+    from phrasecoach.transcripts.signals import pattern_keys
+
+    assert pattern_keys(r"\b(?:waiting|waited)\s+\d+") == frozenset({"wai"})
+    assert pattern_keys(r"(?:waiting|waited)") is None       # may match inside a word
+    assert pattern_keys(r"\b\d+\s+hours") is None            # starts with a digit
+    assert pattern_keys(r"(?:!\s*){3,}") is None
+    assert any(k is not None for c in SIGNALS._signals for k in c.keys)
+
+
 def _turns(ex):
     return ([{"speaker": "customer", "text": t} for t in ex.customer]
             + [{"speaker": "agent", "text": t} for t in ex.agent])

@@ -225,7 +225,7 @@ def test_library_result_matches_the_batch_output(coach, small):
     res = score_conversation(coach, [{"speaker": t["speaker"], "text": t["text"]} for t in [
         {"speaker": "customer", "text": "I've been waiting 40 minutes for someone to answer!"},
         {"speaker": "agent", "text": "Order number?"}, {"speaker": "customer", "text": "A123."},
-        {"speaker": "agent", "text": "I'm sorry for the wait. Your refund has been processed."}]],
+        {"speaker": "agent", "text": "Sorry for the wait. Your refund has been processed."}]],
         id="c2", agent="ana")
     d = res.to_dict()
     assert d["score"] == first["score"] and d["deductions"] == first["deductions"]

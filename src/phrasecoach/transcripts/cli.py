@@ -3,7 +3,8 @@
 Exit codes: 0 every record scored (and the mean score at or above --fail-under);
 1 something was skipped (see errors.jsonl), --strict stopped at a bad record, or the mean
 score is below --fail-under; 2 usage error (bad option, missing file, unknown format, bad
-configuration). Diagnostics go to stderr.
+configuration); 128 + the signal number when interrupted (130 Ctrl-C, 143 SIGTERM, 129
+SIGHUP), with no output file published. Diagnostics go to stderr.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ outputs in --out: conversations.jsonl, conversations.csv, agents.csv, agents.jso
 categories.csv, weeks.csv, errors.jsonl, report.html, summary.json (written last).
 
 exit codes: 0 all scored; 1 records skipped, --strict stop, or mean below --fail-under;
-2 usage error.
+2 usage error; 130 (143) interrupted by Ctrl-C (SIGTERM): nothing published.
 """
 
 
@@ -115,7 +116,36 @@ def _one_blas_thread() -> None:
             os.environ.setdefault(var, "1")
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM / SIGHUP: unwound like Ctrl-C, so no partial file is left behind."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _on_termination(signum, frame):
+    raise _Terminated(signum)
+
+
 def score_main(argv: list[str]) -> int:
+    import signal
+    import threading
+
+    saved = []
+    if threading.current_thread() is threading.main_thread():  # signal handlers live there only
+        for name in ("SIGTERM", "SIGHUP"):
+            if hasattr(signal, name):
+                num = getattr(signal, name)
+                saved.append((num, signal.signal(num, _on_termination)))
+    try:
+        return _score_main(argv)
+    finally:
+        for num, handler in saved:
+            signal.signal(num, handler)
+
+
+def _score_main(argv: list[str]) -> int:
     _one_blas_thread()
     ap = build_parser()
     args = ap.parse_args(argv)
@@ -174,9 +204,10 @@ def score_main(argv: list[str]) -> int:
     except PhrasecoachError as e:
         print(f"phrasecoach score: error: {e}".replace("\n", " "), file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
+        signum = e.signum if isinstance(e, _Terminated) else 2
         print("phrasecoach score: interrupted; no output file was published", file=sys.stderr)
-        return 130
+        return 128 + signum
     except BrokenProcessPool as e:
         print(f"phrasecoach score: error: a worker process died ({e}); no output file was "
               "published; retry with --workers 1 to see the cause", file=sys.stderr)

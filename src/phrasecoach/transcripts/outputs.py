@@ -1,7 +1,9 @@
 """Output files written atomically: a hidden `.NAME.partial-PID` beside the target, then
-`os.replace`. An interrupted run leaves no half-written file under a real name (a crash may
-leave a `.partial` file, which says what it is). The run publishes its files together at the
-end, `summary.json` last.
+`os.replace`. An interrupted run leaves no half-written file under a real name (a run killed
+outright may leave a `.partial` file, which says what it is; the next run into the same
+folder removes it). The run publishes its files together at the end, `summary.json` last,
+after removing the previous run's: whenever `summary.json` is there, every file beside it is
+from the run it describes.
 """
 
 from __future__ import annotations
@@ -10,8 +12,49 @@ import csv
 import io
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any, TextIO
+
+
+OUTPUT_NAMES = ("conversations.jsonl", "conversations.csv", "agents.csv", "agents.json",
+                "rules.csv", "categories.csv", "weeks.csv", "errors.jsonl", "report.html",
+                "summary.json")
+_PARTIAL = re.compile(r"^\.(?P<name>.+)\.partial-(?P<pid>\d+)$")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_partials(folder: Path) -> list[Path]:
+    """Remove `.NAME.partial-PID` files of our outputs left by runs that are no longer running."""
+    removed = []
+    for p in Path(folder).iterdir():
+        m = _PARTIAL.match(p.name)
+        if m and m.group("name") in OUTPUT_NAMES and int(m.group("pid")) != os.getpid() \
+                and not _alive(int(m.group("pid"))):
+            try:
+                p.unlink()
+                removed.append(p)
+            except FileNotFoundError:
+                pass
+    return removed
+
+
+def unpublish(folder: Path, names=OUTPUT_NAMES) -> None:
+    """Remove published outputs (of an earlier run) so that runs never mix in one folder."""
+    for name in names:
+        try:
+            (Path(folder) / name).unlink()
+        except FileNotFoundError:
+            pass
 
 
 class AtomicFile:

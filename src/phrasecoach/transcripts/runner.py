@@ -22,7 +22,8 @@ from typing import Any
 from .. import __version__
 from ..config import Settings
 from .aggregate import Aggregator, summarize
-from .outputs import AtomicCsv, AtomicFile, csv_text, json_text, write_atomic
+from .outputs import (OUTPUT_NAMES, AtomicCsv, AtomicFile, csv_text, json_text,
+                      remove_stale_partials, unpublish, write_atomic)
 from .readers import BadRecord, Conversation, Format, ReaderOptions, read_file
 from .scoring import CATEGORIES, score_conversations
 from .signals import load_signals
@@ -64,8 +65,12 @@ class RunResult:
 _STATE: dict[str, Any] = {}
 
 
-def _init_worker(settings: Settings, signals_path: str | None, batch_size: int, coach=None) -> None:
+def _init_worker(settings: Settings, signals_path: str | None, batch_size: int, coach=None,
+                 pool: bool = False) -> None:
     from ..engine import Coach
+
+    if pool:
+        _worker_signals()
 
     _STATE["coach"] = coach or Coach(settings=settings).warm()
     _STATE["signals"] = load_signals(signals_path)
@@ -103,9 +108,38 @@ def _work(chunk: list[Conversation]) -> list[tuple]:
     return out
 
 
+def _worker_signals() -> None:
+    """In a worker process: signals are the parent's business.
+
+    Ctrl-C (sent to the whole process group), SIGTERM and SIGHUP are ignored here: the parent
+    handles them, cancels queued chunks and lets each worker finish the chunk it holds, so no
+    worker dies halfway through sending a result (which can leave the executor's threads, and
+    the parent's exit, blocked on a half-sent message). A worker whose parent died (SIGKILL, a
+    crash) exits by itself within a second instead of waiting for work forever.
+    """
+    import signal
+    import threading
+
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="phrasecoach-orphan-watch", daemon=True).start()
+
+
 # ---- progress ---------------------------------------------------------------------------------
 
 class _Progress:
+    """tqdm on stderr: byte position as the bar (so time left is known), conversations and rate."""
+
+    FALLBACK_COLUMNS = 100
+
     def __init__(self, mode: str, total_bytes: int | None):
         self.enabled = mode == "always" or (mode == "auto" and sys.stderr.isatty())
         self.bar = None
@@ -115,20 +149,25 @@ class _Progress:
             from tqdm import tqdm
 
             tqdm.monitor_interval = 0
+            # A pty that reports a 0x0 size (`script`, `docker exec -t`, some CI runners) makes
+            # tqdm draw nothing at all (0 columns, -1 rows): use a fixed size there instead.
+            dynamic = _stderr_columns() > 0
             self.bar = tqdm(total=total_bytes or None, unit="B", unit_scale=True, file=sys.stderr,
-                            dynamic_ncols=True, mininterval=0.5,
-                            bar_format="{percentage:3.0f}%|{bar}| {postfix} [{elapsed}<{remaining}]"
-                            if total_bytes else "{postfix} [{elapsed}]")
-            self._postfix()
+                            dynamic_ncols=dynamic, ncols=None if dynamic else self.FALLBACK_COLUMNS,
+                            nrows=None if dynamic else 24,
+                            mininterval=0.5,
+                            bar_format="{percentage:3.0f}%|{bar}| {desc} [{elapsed}<{remaining}]"
+                            if total_bytes else "{desc} [{elapsed}]")
+            self._describe()
 
-    def _postfix(self):
+    def _describe(self):
         rate = self.done / max(1e-9, time.monotonic() - self.start)
-        self.bar.set_postfix_str(f"{self.done:,} conversations, {rate:,.0f}/s", refresh=False)
+        self.bar.set_description_str(f"{self.done:,} conversations, {rate:,.0f}/s", refresh=False)
 
     def update(self, conversations: int, position: int):
         self.done += conversations
         if self.bar is not None:
-            self._postfix()
+            self._describe()
             self.bar.update(max(0, position - self.bar.n))
 
     def write(self, msg: str):
@@ -140,6 +179,13 @@ class _Progress:
     def close(self):
         if self.bar is not None:
             self.bar.close()
+
+
+def _stderr_columns() -> int:
+    try:
+        return os.get_terminal_size(sys.stderr.fileno()).columns
+    except (OSError, ValueError, AttributeError):
+        return 0
 
 
 # ---- the run ------------------------------------------------------------------------------------
@@ -186,6 +232,7 @@ def run(opts: RunOptions) -> RunResult:
     t0 = time.monotonic()
     out = Path(opts.out)
     out.mkdir(parents=True, exist_ok=True)
+    remove_stale_partials(out)
     sizes = {p: (os.path.getsize(p) if p != "-" else 0) for p in opts.inputs}
     total = sum(sizes.values()) if "-" not in opts.inputs else 0
     agg = Aggregator()
@@ -239,7 +286,8 @@ def run(opts: RunOptions) -> RunResult:
             method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
             pool = ProcessPoolExecutor(opts.workers, mp_context=mp.get_context(method),
                                        initializer=_init_worker,
-                                       initargs=(opts.settings, opts.signals_path, opts.batch_size))
+                                       initargs=(opts.settings, opts.signals_path, opts.batch_size,
+                                                 None, True))
             inflight: deque = deque()
             for chunk, pos in chunks:
                 inflight.append((pool.submit(_work, chunk), pos))
@@ -286,9 +334,11 @@ def run(opts: RunOptions) -> RunResult:
 
     written: list[Path] = []
     if stopped:
-        # --strict: only the error is published; no partial results under real names.
+        # --strict: only the error is published; no partial results under real names, and
+        # no results of an earlier run beside this run's summary.
         for f in (conv_jsonl, conv_csv):
             f.abort()
+        unpublish(out)
         written.append(errors.commit())
         written.append(write_atomic(out / "summary.json", json_text(summary)).commit())
         return RunResult(exit_code, summary, written)
@@ -299,19 +349,35 @@ def run(opts: RunOptions) -> RunResult:
         for f in files:
             f.abort()
         raise
+    # publish: the old summary goes first, the new one comes last, so a summary.json always
+    # describes the files beside it (a run killed in between leaves none)
+    unpublish(out, ("summary.json",))
     for f in [*files, *later]:
         written.append(f.commit())
+    unpublish(out, [n for n in OUTPUT_NAMES if out / n not in written and n != "summary.json"])
     written.append(write_atomic(out / "summary.json", json_text(summary)).commit())
     return RunResult(exit_code, summary, written)
 
 
-def _stop_pool(pool) -> None:
-    """Stop the workers now (an error, --strict or Ctrl-C): cancel queued chunks, end processes."""
+def _stop_pool(pool, timeout: float = 30.0) -> None:
+    """Stop the workers early (an error, --strict, Ctrl-C, SIGTERM), leaving nothing stuck.
+
+    Queued chunks are cancelled and each worker ends once the chunk it holds is done (about a
+    second). Workers are killed only if still busy after `timeout` (or at a second Ctrl-C):
+    killing one in the middle of sending its result can leave the executor's threads blocked
+    on a half-sent message, and the interpreter waiting for them at exit.
+    """
     procs = list((getattr(pool, "_processes", None) or {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + timeout
+    try:
+        for p in procs:
+            p.join(max(0.0, deadline - time.monotonic()))
+    except KeyboardInterrupt:
+        pass
     for p in procs:
         if p.is_alive():
-            p.terminate()
+            p.kill()  # workers ignore SIGTERM (see _worker_signals)
     for p in procs:
         p.join(timeout=5)
 

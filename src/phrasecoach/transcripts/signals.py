@@ -10,6 +10,8 @@ agent's next reply.
 from __future__ import annotations
 
 import re
+import re._constants as _C  # noqa: N812 - CPython's regex internals, as in kinds.prefilter
+import re._parser as _P  # noqa: N812
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +21,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import PackReadError, RegexError
+from ..kinds.prefilter import regex_keys, word_keys
 from ..models import Severity
 
 SignalKind = Literal["wait", "repeat-contact", "frustration", "urgency"]
@@ -176,6 +179,24 @@ def _minutes(n: str | None, unit: str | None) -> float | None:
 
 _SENT_END = re.compile(r"[.!?…\n]")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
+# The capitals detector needs a capitalised word of 4+ letters ([A-Z][A-Z'’]*, all upper):
+# a text without one cannot raise it, and most texts have none.
+_CAPS_HINT = re.compile(r"[A-Z][A-Z'’]{3}")
+
+
+def pattern_keys(pattern: str) -> frozenset[str] | None:
+    """Word-start keys (kinds.prefilter) one of which a text needs for `pattern` to match.
+
+    Only for patterns that open with `\\b`, whose matches begin where a word begins; None
+    (always run the pattern) for anything else, or when the start cannot be pinned down.
+    """
+    try:
+        items = list(_P.parse(pattern, re.IGNORECASE))
+    except (re.error, RecursionError, TypeError, ValueError, IndexError, AttributeError):
+        return None
+    if not items or items[0][0] is not _C.AT or items[0][1] is not _C.AT_BOUNDARY:
+        return None
+    return regex_keys(pattern)
 
 
 @dataclass
@@ -184,6 +205,7 @@ class _Compiled:
     patterns: list[re.Pattern]
     vetoes: list[tuple[str, re.Pattern]]
     caps_words: frozenset[str] = frozenset()
+    keys: tuple[frozenset[str] | None, ...] = ()  # per pattern; None: always run it
 
 
 class SignalSet:
@@ -200,7 +222,8 @@ class SignalSet:
             pats = [self._re(r, s.name) for r in (s.regex or [])]
             vetoes = [(v.scope, self._re(v.regex, s.name)) for v in s.unless]
             words = frozenset(w.upper() for w in (s.options.function_words if s.options else []))
-            self._signals.append(_Compiled(s, pats, vetoes, words))
+            keys = tuple(pattern_keys(p.pattern) for p in pats)
+            self._signals.append(_Compiled(s, pats, vetoes, words, keys))
 
     def _re(self, pattern: str, where: str) -> re.Pattern:
         def sub(m: re.Match) -> str:
@@ -226,10 +249,20 @@ class SignalSet:
         return any(p.search(agent_text) for p in self._ack)
 
     def find(self, text: str) -> list[SignalHit]:
+        """The signals in one customer turn, one per overlapping stretch, in text order.
+
+        Two cheap tests skip work that cannot find anything (the result is the same; a test
+        checks it on the corpus): a pattern opening with `\\b` runs only when the text has a
+        word starting as one of the pattern's matches must start (kinds.prefilter), and the
+        capitals detector only when the text has a capitalised word of four letters or more.
+        """
         hits: list[SignalHit] = []
+        text_keys = word_keys(text)
         for c in self._signals:
-            spans = (self._capitals(c, text) if c.spec.detector == "capitals"
-                     else self._regex(c, text))
+            if c.spec.detector == "capitals":
+                spans = self._capitals(c, text) if _CAPS_HINT.search(text) else ()
+            else:
+                spans = self._regex(c, text, text_keys)
             for s, e in spans:
                 if not self._vetoed(c, text, s, e):
                     hits.append(SignalHit(c.spec.name, c.spec.kind, c.spec.label, s, e, text[s:e]))
@@ -242,8 +275,10 @@ class SignalSet:
         kept.sort(key=lambda h: h.start)
         return kept
 
-    def _regex(self, c: _Compiled, text: str):
-        for p in c.patterns:
+    def _regex(self, c: _Compiled, text: str, text_keys: set[str] | None = None):
+        for p, keys in zip(c.patterns, c.keys):
+            if keys is not None and text_keys is not None and keys.isdisjoint(text_keys):
+                continue
             for m in p.finditer(text):
                 if m.end() <= m.start():
                     continue
