@@ -21,9 +21,11 @@ from phrasecoach.errors import (ConfigError, DetectorError, DuplicateRuleError, 
                                 PackValidationError, PhrasecoachError, RegexError,
                                 SelectionError, TokenPatternError)
 from phrasecoach.models import Severity
+from phrasecoach.packs.loader import bundled_packs_dir
 
 ACME = Path(__file__).parent / "fixtures" / "packs" / "acme"
-CORE_COMMAND = Path(__file__).resolve().parents[1] / "rules" / "core" / "command.yaml"
+# the installed copy: the repo's rules/ in an editable install, site-packages after `pip install .`
+CORE_COMMAND = bundled_packs_dir() / "core" / "command.yaml"
 
 
 @pytest.fixture(autouse=True)

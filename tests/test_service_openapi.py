@@ -10,7 +10,7 @@ from service_support import make_app
 
 EXPECTED = {
     ("/healthz", "get"), ("/readyz", "get"),
-    ("/v1/check", "post"), ("/v1/rewrite", "post"), ("/v1/rules", "get"), ("/v1/rules/{rule_id}", "get"),
+    ("/v1/check", "post"), ("/v1/rewrite", "post"), ("/v1/score", "post"), ("/v1/rules", "get"), ("/v1/rules/{rule_id}", "get"),
     ("/v2/check", "get"), ("/v2/check", "post"), ("/v2/languages", "get"), ("/v2/info", "get"),
     ("/v2/healthcheck", "get"), ("/v2/maxtextlength", "get"),
 }
