@@ -229,3 +229,44 @@ def test_library_result_matches_the_batch_output(coach, small):
         id="c2", agent="ana")
     d = res.to_dict()
     assert d["score"] == first["score"] and d["deductions"] == first["deductions"]
+
+
+def test_pc701_examples_show_the_customer_words_above_the_reply(small):
+    _, out = small
+    rules = {r["rule"]: r for r in _csv(out / "rules.csv")}
+    assert "waiting 40 minutes" in rules["PC701"]["example_customer"]
+    assert rules["PC101"]["example_customer"] == ""
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert ('<span class="who">customer</span> I&#x27;ve been <mark>waiting 40 minutes</mark>'
+            in html)
+    assert '<span class="who">agent</span> <mark>Order number?</mark>' in html
+
+
+def test_score_chart_cuts_a_dominant_100_bar_and_labels_it():
+    from phrasecoach.transcripts.aggregate import Aggregator
+    from phrasecoach.transcripts.report import chart_scores
+
+    agg = Aggregator()
+    for score in [100] * 900 + [90] * 60 + [80] * 30 + [62] * 10:
+        agg.all.hist.add(score)
+    svg = chart_scores(agg)
+    assert "900 (90.0%)" in svg and "scored 100" in svg   # the cut bar says how tall it is
+    assert "60–64" in svg and "45–49" not in svg          # bands from 50 up, not from 0
+    assert "mean 98.4" in svg and "median 100.0" in svg
+    few = Aggregator()
+    for score in (100, 90, 40):
+        few.all.hist.add(score)
+    svg = chart_scores(few)
+    assert "scored 100" not in svg and "35–39" in svg and "33.3%" in svg
+
+
+def test_aggregates_survive_pickling():
+    import pickle
+
+    from phrasecoach.transcripts.aggregate import BoundedCounter
+
+    c = BoundedCounter(3)
+    for w in "aabbbc":
+        c.add(w)
+    d = pickle.loads(pickle.dumps(c))
+    assert type(d) is BoundedCounter and d.limit == 3 and d == c

@@ -65,6 +65,9 @@ class BoundedCounter(Counter):
         super().__init__()
         self.limit = limit
 
+    def __reduce__(self):  # Counter's would pass the counts as `limit`
+        return (type(self), (self.limit,), None, None, iter(self.items()))
+
     def add(self, key: str) -> None:
         self[key] += 1
         if len(self) > 2 * self.limit:
@@ -116,21 +119,36 @@ class RuleAgg:
     examples: list[dict] = field(default_factory=list)
 
 
+def _excerpt(text: str, start: int, end: int, before: int = 120, after: int = 160
+             ) -> tuple[str, int, int]:
+    """Text around [start, end) with ellipses, and the span's offsets in the excerpt."""
+    a = max(0, start - before)
+    b = min(len(text), end + after)
+    lead = "…" if a else ""
+    return (lead + text[a:b] + ("…" if b < len(text) else ""),
+            start - a + len(lead), end - a + len(lead))
+
+
 def summarize(conv: Conversation, res: ConversationResult) -> dict:
     """The few numbers and examples the aggregates need from one scored conversation."""
     hits = []
-    said = {s.answered_by: s.text for s in reversed(res.signals) if s.answered_by is not None}
+    # PC701's phrase is the customer's: the words that called for an acknowledgement; its
+    # example shows them (the cue) above the agent's reply
+    cue = {}
+    for s in res.signals:
+        if s.answered_by is not None and s.answered_by not in cue:
+            cue[s.answered_by] = s
     for t in res.turns:
         text = t.report.text
         for f in t.report.findings:
-            # the phrase behind PC701 is the customer's: the words that called for an acknowledgement
-            phrase = said.get(t.turn, f.text) if f.category == "missed-acknowledgment" else f.text
-            a = max(0, f.start - 120)
-            b = min(len(text), f.end + 160)
-            ctx = text[a:b]
-            hits.append((f.rule, f.name, f.category, f.severity.value, phrase,
-                         ("…" if a else "") + ctx + ("…" if b < len(text) else ""),
-                         f.start - a + (1 if a else 0), f.end - a + (1 if a else 0), t.turn))
+            sig = cue.get(t.turn) if f.category == "missed-acknowledgment" else None
+            phrase = sig.text if sig is not None else f.text
+            ctx, cs, ce = _excerpt(text, f.start, f.end)
+            said = None
+            if sig is not None:
+                said = (sig.turn, *_excerpt(conv.turns[sig.turn][1], sig.start, sig.end, 100, 100))
+            hits.append((f.rule, f.name, f.category, f.severity.value, phrase, ctx, cs, ce, t.turn,
+                         said))
     return {
         "id": res.id, "agent": res.agent, "score": res.score, "counts": res.counts,
         "strengths": res.strengths, "agent_turns": res.agent_turns,
@@ -160,7 +178,7 @@ class Aggregator:
         if s["week"]:
             self.weeks.setdefault(s["week"], GroupAgg()).add(s)
         seen = set()
-        for rule, name, cat, sev, text, ctx, cs, ce, turn in s["hits"]:
+        for rule, name, cat, sev, text, ctx, cs, ce, turn, said in s["hits"]:
             r = self.rules.get(rule)
             if r is None:
                 r = self.rules[rule] = RuleAgg(rule, name, cat, sev)
@@ -171,8 +189,11 @@ class Aggregator:
             phrase = " ".join(text.split())
             r.phrases.add(phrase if len(phrase) <= 80 else phrase[:79] + "…")
             if len(r.examples) < EXAMPLES_KEPT and all(e["phrase"] != text for e in r.examples):
-                r.examples.append({"conversation": s["id"], "turn": turn, "phrase": text,
-                                   "context": ctx, "start": cs, "end": ce})
+                ex = {"conversation": s["id"], "turn": turn, "phrase": text,
+                      "context": ctx, "start": cs, "end": ce}
+                if said is not None:
+                    ex["cue"] = dict(zip(("turn", "context", "start", "end"), said))
+                r.examples.append(ex)
         if file is not None:
             self.files.setdefault(file, {"scored": 0, "skipped": 0})["scored"] += 1
 

@@ -56,27 +56,58 @@ def _figure(w: float = 8.0, h: float = 3.0):
 
 
 def chart_scores(agg: Aggregator) -> str:
-    from matplotlib.ticker import MaxNLocator
+    """Conversations per 5-point band. Typically most conversations score 100, which would
+    flatten every other bar: the 100 bar is then cut at the height of the others and labelled
+    with its count, and bands below the lowest score are left out (0-100 is kept from 50)."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-    bins = agg.all.hist.bins
-    labels = [f"{lo}–{lo + 4}" for lo in range(0, 100, 5)] + ["100"]
+    hist = agg.all.hist
+    bins = hist.bins
     counts = [sum(bins[lo:lo + 5]) for lo in range(0, 100, 5)] + [bins[100]]
-    n = max(1, agg.all.hist.n)
-    fig, ax = _figure(8, 2.9)
-    colors = [_score_colour(lo) for lo in range(0, 101, 5)]
-    bars = ax.bar(range(len(counts)), counts, color=colors, edgecolor="white", linewidth=0.5)
-    ax.bar_label(bars, labels=[f"{100 * c / n:.1f}%" if c else "" for c in counts], fontsize=7,
-                 padding=2, color="#444")
-    ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right", fontsize=8)
+    labels = [f"{lo}–{lo + 4}" for lo in range(0, 100, 5)] + ["100"]
+    lows = list(range(0, 101, 5))
+    first = next((i for i, c in enumerate(counts) if c), len(counts) - 1)
+    first = max(0, min(first - 1, 10))  # one empty band for context; always show 50-100
+    counts, labels, lows = counts[first:], labels[first:], lows[first:]
+    n = max(1, hist.n)
+    rest = max(counts[:-1], default=0)
+    cut = counts[-1] > 2.5 * max(rest, 1) and rest > 0
+    top = rest * 1.35 if cut else max(counts) * 1.15
+    heights = [min(c, top) for c in counts]
+    fig, ax = _figure(10.4, 3.3)
+    x = list(range(len(counts)))
+    bars = ax.bar(x, heights, color=[_score_colour(lo) for lo in lows], edgecolor="white",
+                  linewidth=0.5)
+
+    def share(c: int) -> str:
+        if not c:
+            return ""
+        p = 100 * c / n
+        return f"{p:.1f}%" if p >= 0.1 else "<0.1%"
+
+    ax.bar_label(bars, labels=[share(c) for c in counts[:-1]] + ["" if cut else share(counts[-1])],
+                 fontsize=8, padding=2, color="#444")
+    if cut:
+        b = bars[-1]
+        ax.plot([b.get_x() - 0.08, b.get_x() + b.get_width() + 0.08], [top * 0.9, top * 0.93],
+                color="white", linewidth=3, solid_capstyle="butt", zorder=3)
+        ax.text(x[-1] - 0.55, top * 0.98, f"{counts[-1]:,} ({share(counts[-1])})\nscored 100",
+                ha="right", va="top", fontsize=9, fontweight="bold", color="#2d6a27", zorder=4,
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 2})
+    ax.set_ylim(0, top * 1.08)
+    ax.set_xticks(x, labels, rotation=45 if len(x) > 12 else 0, ha="right" if len(x) > 12 else "center",
+                  fontsize=8)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.set_ylabel("conversations", fontsize=9)
-    ax.set_xlabel("conversation score (share of conversations above each bar)", fontsize=9)
-    ax.margins(y=0.12)
-    mean, median = agg.all.hist.mean, agg.all.hist.median
+    ax.set_xlabel("conversation score, 5-point bands (share of all conversations above each bar)",
+                  fontsize=9)
+    mean, median = hist.mean, hist.median
     if mean is not None:
-        for val, style, name in ((mean, "--", "mean"), (median, ":", "median")):
-            x = 20 if val >= 100 else val / 5 - 0.5  # bar i spans scores 5i..5i+5
-            ax.axvline(x, color="#333", linestyle=style, linewidth=1, label=f"{name} {val:.1f}")
+        for val, style, name in ((round(mean, 2), "--", "mean"), (median, ":", "median")):
+            pos = 20 if val >= 100 else val / 5 - 0.5  # band i spans scores 5i..5i+5
+            ax.axvline(pos - first, color="#333", linestyle=style, linewidth=1,
+                       label=f"{name} {val:.1f}")
         ax.legend(fontsize=8, loc="upper left", frameon=False)
     return _svg(fig, "score distribution")
 
@@ -95,7 +126,7 @@ def _score_colour(score: int) -> str:
 
 def chart_categories(agg: Aggregator) -> str:
     rows = agg.category_rows()
-    fig, ax = _figure(8, 2.6)
+    fig, ax = _figure(10.4, 2.6)
     names = [r["category"] for r in rows][::-1]
     vals = [r["per_100_turns"] for r in rows][::-1]
     bars = ax.barh(names, vals, color=[PALETTE.get(n, "#888") for n in names])
@@ -110,7 +141,7 @@ def chart_rules(agg: Aggregator, top: int = 12) -> str:
     rows = agg.rule_rows()[:top]
     if not rows:
         return ""
-    fig, ax = _figure(8, 0.8 + 0.28 * len(rows))
+    fig, ax = _figure(10.4, 0.8 + 0.28 * len(rows))
     names = [f"{r['rule']} {r['name']}" for r in rows][::-1]
     vals = [r["findings"] for r in rows][::-1]
     bars = ax.barh(names, vals, color=[PALETTE.get(r["category"], "#888") for r in rows][::-1])
@@ -124,7 +155,7 @@ def chart_agents(agg: Aggregator, top: int = 20) -> str:
     rows = [r for r in agg.agent_rows() if r["mean_score"] is not None][:top]
     if len(rows) < 2:
         return ""
-    fig, ax = _figure(8, 0.8 + 0.28 * len(rows))
+    fig, ax = _figure(10.4, 0.8 + 0.28 * len(rows))
     names = [f"{r['agent']} ({r['conversations']:,})" for r in rows][::-1]
     vals = [r["mean_score"] for r in rows][::-1]
     bars = ax.barh(names, vals, color=[_score_colour(int(v)) for v in vals])
@@ -138,7 +169,7 @@ def chart_trend(agg: Aggregator) -> str:
     rows = agg.week_rows()
     if not rows:
         return ""
-    fig, ax = _figure(8, 3.0)
+    fig, ax = _figure(10.4, 3.2)
     x = list(range(len(rows)))
     ax2 = ax.twinx()
     ax2.bar(x, [r["conversations"] for r in rows], color="#d9d9d9", width=0.7, zorder=0)
@@ -178,6 +209,12 @@ td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space:
 mark { background: #ffe08a; padding: 0 1px; border-radius: 2px; }
 .cat { display: inline-block; padding: 0 6px; border-radius: 9px; color: #fff; font-size: 11px; white-space: nowrap; }
 .ex { color: var(--muted); font-size: 12px; margin-top: 3px; }
+.ex + .ex { margin-top: 8px; }
+.who { display: inline-block; min-width: 58px; font-size: 10.5px; text-transform: uppercase;
+       letter-spacing: .03em; color: var(--ink); }
+table.compact { width: auto; min-width: 460px; }
+table.rules { table-layout: fixed; }
+table.rules td { overflow-wrap: anywhere; }
 .note { color: var(--muted); font-size: 12.5px; }
 figure.chart { margin: 8px 0; }
 figure.chart svg { max-width: 100%; height: auto; }
@@ -207,6 +244,19 @@ def _top_rules(top: list[dict]) -> str:
 
 def _marked(ctx: str, s: int, e: int) -> str:
     return _esc(ctx[:s]) + "<mark>" + _esc(ctx[s:e]) + "</mark>" + _esc(ctx[e:])
+
+
+def _example(e: dict) -> str:
+    """One real example: the agent's turn with the span marked; for PC701, the customer's
+    words that called for an acknowledgement above it."""
+    where = f'<span class="note">({_esc(e["conversation"])}, turn {e["turn"]})</span>'
+    cue = e.get("cue")
+    if cue:
+        return (f'<div class="ex"><div><span class="who">customer</span> '
+                f'{_marked(cue["context"], cue["start"], cue["end"])}</div>'
+                f'<div><span class="who">agent</span> '
+                f'{_marked(e["context"], e["start"], e["end"])} {where}</div></div>')
+    return f'<div class="ex">{_marked(e["context"], e["start"], e["end"])} {where}</div>'
 
 
 def render_html(agg: Aggregator, *, title: str, inputs: list[str], started: datetime,
@@ -261,7 +311,7 @@ Start coaching with the rules at the top of <a href="#rules">the rules table</a>
     add('<h2 id="categories">Findings by category</h2>')
     if s["conversations"]:
         add(chart_categories(agg))
-    add('<table><thead><tr><th>category</th><th class="n">findings</th>'
+    add('<table class="compact"><thead><tr><th>category</th><th class="n">findings</th>'
         '<th class="n">per 100 agent turns</th></tr></thead><tbody>')
     for r in agg.category_rows():
         add(f'<tr><td>{_cat(r["category"])}</td><td class="n">{r["findings"]:,}</td>'
@@ -303,14 +353,14 @@ Start coaching with the rules at the top of <a href="#rules">the rules table</a>
     rr = agg.rule_rows()
     if rr:
         add(chart_rules(agg))
-        add('<table><thead><tr><th>rule</th><th>category</th><th class="n">findings</th>'
-            '<th class="n">conversations</th><th>most frequent phrases</th><th>real examples</th>'
-            '</tr></thead><tbody>')
+        add('<table class="rules"><colgroup><col style="width:14%"><col style="width:13%">'
+            '<col style="width:7%"><col style="width:9%"><col style="width:21%"><col></colgroup>'
+            '<thead><tr><th>rule</th><th>category</th><th class="n">findings</th>'
+            '<th class="n">conversations</th><th>most frequent phrases</th><th>real examples '
+            '(the flagged words marked)</th></tr></thead><tbody>')
         for r in rr[:MAX_RULE_ROWS]:
             phrases = "<br>".join(f"“{_esc(p['text'])}” ×{p['count']:,}" for p in r["top_phrases"])
-            exs = "".join(f'<div class="ex">{_marked(e["context"], e["start"], e["end"])} '
-                          f'<span class="note">({_esc(e["conversation"])}, turn {e["turn"]})</span></div>'
-                          for e in r["examples"][:2])
+            exs = "".join(_example(e) for e in r["examples"][:2])
             add(f'<tr><td><b>{_esc(r["rule"])}</b> {_esc(r["name"])}</td><td>{_cat(r["category"])}</td>'
                 f'<td class="n">{r["findings"]:,}</td><td class="n">{r["conversations"]:,}</td>'
                 f'<td>{phrases}</td><td>{exs}</td></tr>')

@@ -398,13 +398,16 @@ def _final_files(agg: Aggregator, out: Path, opts: RunOptions, started: datetime
               for r in agents]
     rules = agg.rule_rows()
     r_header = ["rule", "name", "category", "severity", "findings", "conversations", "share",
-                "per_100_turns", "top_phrases", "example_conversation", "example_turn", "example"]
+                "per_100_turns", "top_phrases", "example_conversation", "example_turn", "example",
+                "example_customer"]
     r_rows = [[r["rule"], r["name"], r["category"], r["severity"], r["findings"],
                r["conversations"], r["share"], r["per_100_turns"],
                " | ".join(f"{p['text']} ({p['count']})" for p in r["top_phrases"]),
                r["examples"][0]["conversation"] if r["examples"] else None,
                r["examples"][0]["turn"] if r["examples"] else None,
-               r["examples"][0]["context"] if r["examples"] else None] for r in rules]
+               r["examples"][0]["context"] if r["examples"] else None,
+               r["examples"][0]["cue"]["context"] if r["examples"] and r["examples"][0].get("cue")
+               else None] for r in rules]
     weeks = agg.week_rows()
     w_header = ["week", "conversations", "agent_turns", "mean_score", "median_score",
                 "findings_per_100_turns", *(f"{c}_per_100_turns" for c in CATEGORIES)]
