@@ -212,7 +212,7 @@ mark { background: #ffe08a; padding: 0 1px; border-radius: 2px; }
 .ex + .ex { margin-top: 8px; }
 .who { display: inline-block; min-width: 58px; font-size: 10.5px; text-transform: uppercase;
        letter-spacing: .03em; color: var(--ink); }
-table.compact { width: auto; min-width: 460px; }
+table.compact { width: auto; min-width: min(460px, 100%); }
 table.rules { table-layout: fixed; }
 table.rules td { overflow-wrap: anywhere; }
 .note { color: var(--muted); font-size: 12.5px; }
