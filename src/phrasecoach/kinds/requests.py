@@ -64,6 +64,9 @@ _LEAD_ADV = re.compile(
     r"right\s+now|for\s+now|from\s+now\s+on|in\s+(?:the\s+)?future|in\s+the\s+meantime|meanwhile|"
     r"after\s+that|before\s+(?:that|then)|once\s+(?:done|that's\s+done|it's\s+done)|"
     r"when\s+(?:done|ready)|if\s+(?:so|not|possible|needed))\b\s*,?\s*", re.I)
+_SUBORDINATORS = {"if", "when", "once", "after", "before", "while", "until", "since", "whenever",
+                  "wherever", "as", "because", "although", "though", "unless", "to", "for", "in", "on",
+                  "at", "by", "with", "without", "from"}
 _TITLES = {"mr", "mrs", "ms", "miss", "dr", "sir", "madam", "ma'am", "mx", "prof"}
 _OBJ_PRON = {"me", "us", "it", "them", "him", "her", "this", "that", "these", "those",
              "everything", "anything", "something", "both", "all"}
@@ -215,10 +218,21 @@ _SUBJ_ADV = re.compile(
     r"never|still|just|also|already|even|only)\s+)?([a-z]+)\b(.?)", re.I)
 
 
+_NOUN_CLAUSE = re.compile(
+    r"(?:your|the|our|my|this|that|these|those)\s+(?:[\w'’-]+\s+){0,3}?(?:is|are|was|were|will|won['’]t|"
+    r"has|have|had|should|can|can['’]t|may|might|must|would|could|isn['’]t|aren['’]t|wasn['’]t)\b", re.I)
+
+
+_BUT_CLAUSE = re.compile(r"but\s+(?:[\w'’-]+\s+){0,6}?(?:is|are|was|were|will|can|could|should|may|might|has|have|"
+                         r"won['’]t|can['’]t|isn['’]t|aren['’]t)\b|but\s+[\w'’-]+['’](?:s|re|ll)\b", re.I)
+
+
 def _clause_start(after: str) -> bool:
     """Does `after` (what follows a comma) open a clause with its own subject?"""
-    if _CLAUSE_HEAD.match(after):
+    if _CLAUSE_HEAD.match(after) or _NOUN_CLAUSE.match(after):
         return True
+    if _BUT_CLAUSE.match(after):
+        return True  # ", but typically meals are served …"
     m = _SUBJ_ADV.match(after)
     if not m:
         return False
@@ -229,6 +243,21 @@ def _clause_start(after: str) -> bool:
     if subj in ("it", "that", "this", "he", "she", "there"):
         return w not in verbs  # "it sometimes ends up there": an inflected verb
     return not (w in ("know", "see", "mean") and not m.group(3).strip())
+
+
+# "...experience with us." continues a message split in two: not a sentence of its own.
+_CONTINUATION = re.compile(r"\s*(?:\.{2,}|…|\(?\d/\d\)?\s)")
+# A request cut off mid-phrase ("proceed to the", "reach out to our team at..."): no rewrite
+# can be right. A stranded preposition is fine English ("the one you were issued with"), so a
+# preposition counts only before an ellipsis.
+_CUT_OFF = re.compile(r"(?:(?:^|\s)(?:the|a|an|and|or|your|my|our|their|so|but|because|if|when|while)|"
+                      r"['’](?:ll|re|ve)|[:;,—–-])$", re.I)
+_CUT_OFF_DOTS = re.compile(r"(?:^|\s)(?:to|of|for|with|at|from|by|in|on|about|as|into|via)$", re.I)
+
+
+def _cut_off(core: str, terminal: str) -> bool:
+    core = re.sub(r"\s*\(?\d/\d\)?$", "", core)  # a "(1/2)" sign-off left in the sentence
+    return bool(_CUT_OFF.search(core) or (("..." in terminal or "…" in terminal) and _CUT_OFF_DOTS.search(core)))
 
 
 def _split_clause(core: str) -> tuple[str, str, bool]:
@@ -262,7 +291,7 @@ def _assemble(lead: str, ask: str, following: str, terminal: str, tail: str, cap
     if following:
         if capital:
             following = upper_first(following)
-        term = terminal if terminal and "?" not in terminal else ("." if capital else "")
+        term = terminal if "?" not in terminal else "."
         out += f" {following}{term}"
     return out + tail
 
@@ -293,7 +322,7 @@ _COURTESY_LEMMAS = {
     "hesitate", "wish", "accept", "congratulate", "mind", "relax", "calm", "trust", "consider",
     "imagine", "keep", "say", "tell", "hope", "know", "sleep", "chill", "cheer", "expect",
     "appreciate", "apologize", "apologise", "get", "love", "settle", "try", "need", "want",
-    "guess", "bet", "shame", "promise", "rest", "sit", "try", "settle", "find",
+    "guess", "bet", "shame", "promise", "rest", "sit", "try", "settle", "find", "understand", "believe",
 }
 # Courtesy verbs that still ask the customer to do something in some uses.
 _DEMAND_SOMETIMES = {"tell", "keep", "hold", "take", "have", "get", "try", "settle", "calm", "sit", "hang",
@@ -324,8 +353,9 @@ def _demand_anyway(lemma: str, doc, end: int) -> bool:
     words = [t.lower_ for t in after[:4]]
     if lemma == "tell":
         return bool(nxt is not None and nxt.lower_ in ("us", "me"))
-    if lemma == "keep":
-        return nxt is not None and not (set(words[:3]) & _KEEP_COURTESY) and not nxt.is_punct
+    if lemma == "keep":  # "Keep the receipt" asks; "Keep flying!", "Keep safe" do not
+        return (nxt is not None and not (set(words[:3]) & _KEEP_COURTESY) and not nxt.is_punct
+                and nxt.tag_ != "VBG")
     if lemma == "hold":
         return nxt is not None and nxt.tag_ in ("DT", "PRP$") and "line" not in words
     if lemma == "take":
@@ -445,7 +475,8 @@ class ImperativeRequest(Detector):
                 else:
                     vi = None
                 if vi is not None:
-                    if vi < n and (doc[vi].tag_ == "VB" or _base_verb(doc[vi].text)):
+                    if vi < n and doc[vi].pos_ != "AUX" and doc[vi].tag_ != "MD" and (
+                            doc[vi].tag_ == "VB" or _base_verb(doc[vi].text)):
                         return vi, vi, True, softened, True, i
                     return None
             else:
@@ -456,8 +487,12 @@ class ImperativeRequest(Detector):
                     return found[0], found[1], False, softened, found[2], i
             # an introductory phrase up to a comma: "Hi Tom, …", "If it still fails, …"
             if intros < 2 and (low in _INTRO_WORDS or t.tag_ in ("IN", "TO", "WRB", "UH", "RB")):
+                # a subordinate clause ("If you go online, …") ends at a comma; a greeting or a
+                # discourse marker may also end at a colon, a dash or an emoji
+                subordinate = low in _SUBORDINATORS or t.tag_ in ("IN", "TO", "WRB")
+                ends = (",",) if subordinate else (",", ":", ";", "—", "–")
                 k = next((k for k in range(i + 1, min(n, i + 14))
-                          if doc[k].text in (",", ":", ";", "—", "–") or _is_emoji(doc[k])), None)
+                          if doc[k].text in ends or (not subordinate and _is_emoji(doc[k]))), None)
                 if k is not None and not any(x.text in ("?", "!", ".") for x in doc[i:k]):
                     intros += 1
                     i = k + 1
@@ -486,12 +521,16 @@ class ImperativeRequest(Detector):
         strong = nxt is not None and (
             nxt.tag_ in ("DT", "PRP$", "CD") or nxt.lower_ in _OBJ_PRON or nxt.tag_ == "RP"
             or nxt.lower_ in _PARTICLES)
+        if _COURTESY_IDIOM.match(doc.text, t.idx):
+            return None
         if nxt is not None and nxt.lower_ in ("you", "u", "ya", "y'all"):
             return None  # "Thank you", "Bet you…", "Mind you"
         if nxt is not None and nxt.text in (",", "!") or sum(ch.isalpha() for ch in word) < 2:
             return None  # "Look, it's simple.": a discourse marker, not a request
         last = doc[end]
         parse_vb = last.tag_ == "VB" or (t.tag_ == "VB") or (t.tag_ == "VBP" and t.pos_ == "VERB")
+        if nxt is not None and nxt.lower_ == "to" and not parse_vb:
+            strong = False  # "Pleasure to have you", "Time to go": nouns take "to" as well
         if known is None and not (parse_vb and strong) and low not in _EXTRA_VERBS:
             return None
         if not parse_vb and not strong:
@@ -502,8 +541,8 @@ class ImperativeRequest(Detector):
             if any(c.dep_ in ("nsubj", "nsubjpass", "expl") and c.i < i and not _is_emoji(c) for c in x.children):
                 return None
             for a in (x, *x.ancestors):
-                if a.dep_ in ("nsubj", "nsubjpass"):
-                    return None
+                if a.dep_ in ("nsubj", "nsubjpass") and not (a is x and x.tag_ == "VB"):
+                    return None  # (a word tagged VB is a verb, whatever its label says)
                 if a.i < i and a.pos_ in ("VERB", "AUX") and a.dep_ == "ROOT" and a.tag_ != "VB":
                     return None  # the verb hangs off an earlier finite clause
         if nxt is not None and nxt.tag_ in ("VBZ", "VBD", "MD") and not strong:
@@ -516,7 +555,7 @@ class ImperativeRequest(Detector):
     def find_parsed(self, doc, offset: int) -> list[Match]:
         text = doc.text
         core = _split_tail(text.rstrip())[0].rstrip()
-        if _is_offer(text) or core.endswith("?") or not core:
+        if _is_offer(text) or core.endswith("?") or not core or _CONTINUATION.match(core):
             return []
         loc = self._locate(doc)
         if loc is None:
@@ -546,7 +585,7 @@ class ImperativeRequest(Detector):
         moved: list[str] = []
         drop: set[int] = set()
         j = len(pre) - 1
-        while j >= 0 and not neg:
+        while j >= 0:
             t = pre[j]
             if t.lower_ in _SOFTENERS:
                 j -= 1
@@ -580,6 +619,8 @@ class ImperativeRequest(Detector):
             could, mind, plz, mv = could.upper(), mind.upper(), plz.upper(), mv.upper()
         body, tail = _split_tail(text[verb.idx:])
         core, terminal = _split_terminal(body)
+        if _cut_off(core, terminal):
+            return []
         capital = not shout and bool(re.search(r"[^\W\d_]", text)) and re.search(r"[^\W\d_]", text).group().isupper()
         if neg:
             ing = gerund(verb.text)
@@ -607,6 +648,10 @@ class ImperativeRequest(Detector):
         return alts
 
 
+# Imperative idioms that ask for nothing.
+_COURTESY_IDIOM = re.compile(r"(?:watch\s+this\s+space|take\s+care|have\s+fun|break\s+a\s+leg|"
+                             r"mind\s+how\s+you\s+go|keep\s+it\s+up|shake\s+and\s+bake|stay\s+tuned|"
+                             r"rest\s+assured|fingers\s+crossed|come\s+on\s*[.!]*$)", re.I)
 # "Don't mention it", "Don't take it personally", "Don't blame yourself": not requests.
 _NEG_COURTESY = re.compile(r"(?:mention\s+it|take\s+(?:it|this|that)\s+personally|take\s+offen[cs]e|"
                            r"blame\s+(?:me|us|yourself|them)|let\s+(?:it|this|that)\s+(?:worry|bother|get))\b", re.I)
@@ -636,6 +681,7 @@ _NEVER_VERB_OPENERS = {
     "bye", "cheers", "ta", "thx", "ty", "np", "yep", "yup", "nope", "nah", "indeed", "really",
     "actually", "currently", "typically", "usually", "normally", "generally", "again",
     "shame", "pity", "bummer", "kudos", "fingers", "hopefully", "sadly", "luckily", "thankfully",
+    "well", "pleasure", "glad", "lucky", "safe",
 }
 
 
@@ -695,7 +741,7 @@ _VOCATIVE_END = re.compile(r",\s*(?P<v>(?:(?:Mr|Mrs|Ms|Dr|Miss)\.?\s+)?[A-Z][a-z
 _NP_INTRO = re.compile(
     r"^(?:(?:ok(?:ay)?|great|perfect|thanks|thank\s+you|sure|right|alright|and|also|lastly|finally|next|now|"
     r"so|cool|lovely|brilliant|awesome|got\s+it|noted|understood|(?:as|like)\s+(?:I|we)\s+(?:\w+\s+){0,2}\w+)"
-    r"(?:\s+[A-Z][a-z]+)?\s*[,.:;!—–-]+\s*|(?:and|also|plus|lastly|finally|next|now)\s+)", re.I)
+    r"(?:\s+[A-Z][a-z]+)?\s*[,.:;!—–-]+\s*|(?:and|also|plus|lastly|finally|next|now)\s+|\(?\d/\d\)?\s+)", re.I)
 
 
 def _np_parts(s: str):
@@ -773,8 +819,8 @@ class BareNounRequest(Detector):
     def find_parsed(self, doc, offset: int) -> list[Match]:
         text = doc.text.rstrip()
         parts = _np_parts(text)
-        if parts is None:
-            return []
+        if parts is None or _CONTINUATION.match(text) or _cut_off(parts[1], "...") :
+            return []  # (a noun phrase never strands a preposition: "A member of" is cut off)
         prefix, core, clause, please, vocative, terminal, tail = parts
         if prefix and (_CLAUSE_WORDS.search(core.lower())):
             return []
@@ -786,13 +832,21 @@ class BareNounRequest(Detector):
         verdict = self._np_verdict(toks, core)
         if verdict is None:
             return []
-        informative, clean = verdict
+        informative, clean, head_personal = verdict
         asks = "?" in terminal or bool(please)
+        if not asks and not head_personal:
+            return []  # "Customer Relations deal with cases in date order.": a statement
         n_words = len([t for t in toks if not t.is_punct])
         if n_words > self.options.max_words:
             return []
         if not asks and not informative:
             return []
+        if not prefix and not asks and core[:1].islower():
+            return []  # "email and contact number." continues a message split in two
+        if not prefix and toks[0].text[:1].islower() and toks[0].tag_ in ("VBN", "VBG"):
+            return []  # "based account?" (… "US based account?")
+        if not asks and not terminal and toks[0].lower_ in ("a", "an", "the"):
+            return []  # "A member": a phrase cut off, not a request
         if not informative and "?" not in terminal:
             return []
         return [Match(offset, offset + len(text),
@@ -826,29 +880,40 @@ class BareNounRequest(Detector):
             lem = _lemmas(low)
             nxt = toks[k + 1] if k + 1 < len(toks) else None
             prev = toks[k - 1] if k > 0 else None
-            if t.tag_ in ("VBZ", "VBD") or (t.tag_ in ("VB", "VBP") and prev is not None and prev.lower_ == "to"):
-                return None  # "the app needs …", "to find …": a clause, not a noun phrase
+            if t.tag_ in ("VBZ", "VBD") or (t.tag_ in ("VB", "VBP") and prev is not None and prev.lower_ == "to"
+                                             and not (k >= 2 and toks[k - 2].pos_ == "NOUN"
+                                                      and (nxt is None or nxt.is_punct or nxt.tag_ == "CC"))):
+                return None  # "the app needs …", "to find …": a clause; "best time to call" is a noun
+            nxt_nouny = nxt is not None and not nxt.is_punct and (
+                nxt.pos_ in ("NOUN", "PROPN", "ADJ", "NUM") or nxt.lower_ in self.personal
+                or (nxt.pos_ in ("VERB", "X") and "NOUN" in _lemmas(nxt.lower_)))
+            if t.tag_ in ("VBG", "VBN") and not nxt_nouny and nxt is not None and not (
+                    nxt.is_punct or nxt.tag_ == "CC"):
+                return None  # "Stay tuned for …", "deleting your cache", "coming up soon": a verb phrase
+            if k == 0 and t.tag_ == "VBG" and "NOUN" not in lem and not (
+                    nxt is not None and (nxt.lower_ in self.personal or _noun_lemma(nxt.lower_) in self.personal)):
+                return None  # "Making things easy …"; but "Tracking number?", "Shipping address?"
             if t.pos_ == "VERB":
                 if "NOUN" in lem or "ADJ" in lem or low in self.personal:
                     pass
-                elif t.tag_ in ("VBG", "VBN") and nxt is not None and not nxt.is_punct:
+                elif t.tag_ in ("VBG", "VBN") and nxt_nouny:
                     pass  # "Tracking number", "registered email"
                 else:
                     return None
-            if "VERB" in lem and low in lem.get("VERB", ()) and nxt is not None and (
+            if "VERB" in lem and nxt is not None and (
                     nxt.tag_ in ("DT", "PRP$") or nxt.lower_ in _OBJ_PRON):
-                return None  # "Call the bank?", "Send it?": a verb with its object
+                return None  # "Call the bank?", "Send it?", "Try deleting your cache": a verb and its object
             if (k == 0 and low in lem.get("VERB", ()) and low not in self.personal and nxt is not None
                     and nxt.lower_ in _MOTION):
                 return None  # "Pop into any branch …", "Head over to …"
-            if (t.tag_ == "VB" and low in lem.get("VERB", ()) and low not in self.personal and nxt is not None
+            if (t.tag_ in ("VB", "VBP") and low in lem.get("VERB", ()) and low not in self.personal and nxt is not None
                     and nxt.tag_ in ("IN", "TO", "RP") and not (prev is not None and prev.tag_ in ("DT", "PRP$", "JJ", "POS"))):
                 return None  # "Go to Settings", "… and switch on Location"
             if any(ch.isdigit() for ch in t.text):
                 label = (len(t.text) <= 2 and t.text.isdigit() and prev is not None
                          and prev.pos_ in ("NOUN", "PROPN"))  # "Address line 1", "page 2"
                 if not label and (nxt is None or nxt.is_punct or not (
-                        nxt.pos_ in ("NOUN", "PROPN", "ADJ") or "NOUN" in _lemmas(nxt.lower_))):
+                        nxt.pos_ in ("NOUN", "PROPN", "ADJ") or "NOUN" in _lemmas(nxt.lower_) or nxt.lower_ == "of")):
                     return None  # "Order 12345?" confirms a number, it does not ask for one
             if (t.pos_ in ("NOUN", "PROPN") or "NOUN" in lem or low in self.personal) and len(low) > 1 and \
                     t.pos_ not in ("DET", "PRON", "ADP", "CCONJ", "SCONJ", "PART", "NUM", "AUX"):
@@ -856,20 +921,52 @@ class BareNounRequest(Detector):
         if not nouny:
             return None
         lows = {t.lower_ for t in words}
-        heads = [t for t in words if t.pos_ in ("NOUN", "PROPN") or "NOUN" in _lemmas(t.lower_)]
+        first_conj = []
+        for t in words:
+            if t.tag_ in ("CC", "IN", "TO") or t.pos_ == "ADP":
+                break
+            first_conj.append(t)
+        heads = [t for t in first_conj if t.pos_ in ("NOUN", "PROPN") or "NOUN" in _lemmas(t.lower_)]
         head = heads[-1] if heads else words[-1]
         if head.lower_ in _NOT_REQUESTS or _noun_lemma(head.lower_) in _NOT_REQUESTS or first.lower_ in _NOT_REQUESTS:
             return None
-        if lows & {"thanks", "sorry", "welcome", "congratulations", "problem", "worries"}:
+        if lows & {"thanks", "sorry", "welcome", "congratulations", "problem", "worries", "apologies", "apology",
+                   "condolences", "regrets", "congrats", "pleasure", "bad"}:
             return None
+        if first.lower_ in ("my", "our", "his", "her", "their"):
+            return None  # the customer is asked for their own details, not for "my apologies"
         if any(t.pos_ == "ADJ" and t.dep_ == "ROOT" for t in words) and len(words) == 1:
             return None
         informative = any(t.lower_ in self.personal or _noun_lemma(t.lower_) in self.personal for t in words)
+        # the head of each conjunct (its last noun before a preposition): "Order number", "Member ID"
+        head_personal = True
+        conj: list = []
+        for t in [*toks, None]:
+            if t is None or t.tag_ == "CC" or t.text in (",", "&", "/"):
+                nouns = []
+                of_part: list = []
+                for j, x in enumerate(conj):
+                    if x.tag_ in ("IN", "TO") or x.pos_ == "ADP":
+                        if x.lower_ == "of":  # "the first line of the address"
+                            of_part = conj[j + 1:]
+                        break
+                    if x.pos_ in ("NOUN", "PROPN") or "NOUN" in _lemmas(x.lower_) or x.lower_ in self.personal:
+                        nouns.append(x)
+
+                def _pers(x):
+                    return x.lower_ in self.personal or _noun_lemma(x.lower_) in self.personal
+
+                if nouns and not (_pers(nouns[-1]) or nouns[-1].text.isupper() or nouns[-1].lower_ in _ITEM_NOUNS
+                                  or any(_pers(x) for x in of_part)):
+                    head_personal = False
+                conj = []
+            elif not t.is_punct:
+                conj.append(t)
         # clean: every word is one the lexicon knows as a noun, adjective or function word
         clean = all(t.pos_ != "X" and (t.pos_ != "VERB" or t.tag_ in ("VBG", "VBN") or "NOUN" in _lemmas(t.lower_)
                                        or "ADJ" in _lemmas(t.lower_) or t.lower_ in self.personal)
                     for t in words)
-        return informative, clean
+        return informative, clean, head_personal
 
     def _suggest(self, text, prefix, core, clause, please, vocative, terminal, tail, toks, informative,
                  clean) -> list[Suggestion]:
@@ -895,6 +992,17 @@ class BareNounRequest(Detector):
                     break
                 head_conj.append(t)
             postmod = False
+            # a complement shared by all the conjuncts: "Make and model of the car?"
+            last_conj = []
+            for t in words:
+                last_conj = [] if (t.tag_ == "CC" or t.lower_ in ("and", "or", "&")) else last_conj + [t]
+            singles = len(words) - len(last_conj) <= 2  # "Make and model of the car", not "Claim number and …"
+            if singles and len(last_conj) < len(words) and not any(t.tag_ in ("DT", "PRP$") for t in last_conj[:1]):
+                for a, b in zip(last_conj, last_conj[1:]):
+                    if a.tag_ == "IN" and b.tag_ in ("DT", "PRP$") and not any(
+                            t.lower_ in self.personal for t in last_conj[last_conj.index(a):]):
+                        postmod = True
+                        break
             for a, b in zip(head_conj, head_conj[1:]):
                 if a.tag_ == "IN" and a.lower_ in ("of", "on", "for", "from", "in", "at", "with", "under",
                                                    "behind", "inside", "to") and (
@@ -909,7 +1017,7 @@ class BareNounRequest(Detector):
                 det = "the "
             else:
                 det = "your "
-        np = core if (first_is_name or shout) else lower_first(core)
+        np = core if (first_is_name or shout or prefix.strip()) else lower_first(core)
         ask = f"{det}{np}{clause}"
         if please:
             ask += ", please"
@@ -954,23 +1062,24 @@ _OBLIGATION = re.compile(
     r"(?P<lead>^|[,;:–—-]\s+|\b(?:so|then|now|first|but|and|also|just)\s+)"
     r"(?P<subj>you|u|ya)"
     r"(?:\s+(?:will|would)|['’](?:ll|d)|ll|(?:['’]re|\s+are)\s+(?:going\s+to|gonna))?"
-    r"(?:\s+(?:really|just|still|first|also|then|definitely|probably|now|simply))?"
+    r"(?:\s+(?P<adv1>just|still|first|also|then|now|simply|really|definitely|probably|only))?"
     r"(?:\s+(?P<modal>(?:need|needs|have|has)\s+to|must|(?:have\s+)?got\s+to|gotta|hafta|needa)"
     r"|['’]ve\s+got\s+to)"
-    r"(?:\s+(?:really|just|still|first|also|then|simply|now))?"
+    r"(?:\s+(?P<adv2>just|still|first|also|then|now|simply|really|definitely|probably|only))?"
     r"\s+(?P<rest>(?!been\b|feel\b)[a-z])",
     re.I,
 )
 _NEED_YOUR = re.compile(
     r"(?P<lead>^|[,;:]\s+|\b(?:so|then|now|but|and|first)\s+)"
     r"(?:(?P<subj>I|we)(?:\s+will|['’]ll|\s+am\s+going\s+to|['’]m\s+going\s+to|\s+are\s+going\s+to|"
-    r"['’]re\s+going\s+to|\s+would|['’]d|(?:['’]m|['’]re|\s+am|\s+are)?\s+gonna)?(?:\s+also|\s+just|\s+still|\s+first)?\s+|(?P<bare>(?<![\w'’]))(?:gonna\s+|going\s+to\s+)?)"
+    r"['’]re\s+going\s+to|\s+would|['’]d|(?:['’]m|['’]re|\s+am|\s+are)?\s+gonna)?(?:\s+(?P<adv1>also|just|still|first|really|definitely|probably|only))?\s+|(?P<bare>(?<![\w'’]))(?:gonna\s+|going\s+to\s+)?)"
     r"(?P<verb>need|require)\s+"
     r"(?:(?P<you>you\s+to\s+)|to\s+(?P<see>get|have|see|take)\s+)?"
     r"(?P<rest>(?(you)[a-z]|(?:your|the|all|both|(?:a|an)\s+(?:copy|photo|picture|pic|screenshot|scan|photograph|"
     r"video|image|list|description|reading)|some\s+(?:details|information|info|documents|photos|pictures))\b))",
     re.I,
 )
+_HEDGES = {"really", "definitely", "probably"}
 _MUST_EMPATHY = re.compile(r"^(?:be|feel|have\s+been|'ve\s+been)\b", re.I)
 # A prefix before the obligation that keeps the rewrite safe: fillers, a vocative, a greeting,
 # a short introductory phrase.
@@ -1017,6 +1126,8 @@ class ObligationRequest(Detector):
                     continue  # "you must have missed it": a guess, not an obligation
             if re.match(r"(?:do\s+)?(?:anything|nothing)\b", rest, re.I):
                 continue
+            if "only" in {(m.groupdict().get(k) or "").lower() for k in ("adv1", "adv2")}:
+                continue  # "you'll only need to pay once" reassures, it does not ask
             before = sent[:ms]
             if re.search(r"\b(?:if|when|whether|unless|all|what|everything|anything|where|how)\s+$|\b(?:do|don['’]?t|"
                          r"doesn['’]?t|won['’]?t|wouldn['’]?t|will|might|may)\s+$", before, re.I):
@@ -1024,32 +1135,56 @@ class ObligationRequest(Detector):
             if re.search(r"\b(?:if|when|whether|unless|in case)\b", before, re.I) and "," not in before:
                 continue
             mend = len(sent.rstrip())
-            out.append(Match(start + ms, start + mend, groups={"rest": rest},
-                             suggestions=self._suggest(sent, m, ms, rest, term, tail)))
+            # "…through Chase and you'd need to speak with them": after a clause, the ask
+            # becomes a sentence of its own, so the match takes the conjunction too
+            conj = (m.group("lead") or "").strip().lower()
+            joined = ""
+            mstart = ms
+            if conj in ("and", "but", "so") and self._after_clause(sent[:m.start("lead")]):
+                joined = conj
+                mstart = len(sent[:m.start("lead")].rstrip(" ,;"))
+            out.append(Match(start + mstart, start + mend, groups={"rest": rest},
+                             suggestions=self._suggest(sent, m, ms, rest, term, tail, joined)))
             break
         return out
 
-    def _suggest(self, sent: str, m: re.Match, ms: int, rest: str, term: str, tail: str) -> list[Suggestion]:
+    @staticmethod
+    def _after_clause(before: str) -> bool:
+        b = before.strip(" ,;")
+        return bool(b) and len(b.split()) >= 3 and not (len(before) <= 80 and _SAFE_PREFIX.match(before))
+
+    def _suggest(self, sent: str, m: re.Match, ms: int, rest: str, term: str, tail: str,
+                 joined: str = "") -> list[Suggestion]:
+        if _cut_off(rest, term):
+            return []
         before = sent[:ms]
-        at_start = not before.strip()
-        safe_prefix = at_start or (len(before) <= 80 and bool(_SAFE_PREFIX.match(before)))
+        at_start = not before.strip() or bool(joined)
+        safe_prefix = not joined and (at_start or (len(before) <= 80 and bool(_SAFE_PREFIX.match(before))))
+        advs = [a.lower() for a in (m.groupdict().get("adv1"), m.groupdict().get("adv2")) if a]
+        hedged = any(a in _HEDGES for a in advs)
+        kept_adv = "".join(a + " " for a in advs if a not in _HEDGES)
         src = sent[ms:]
         shout = _shouting(sent)
         capital = not shout and bool(re.search(r"[^\W\d_]", sent)) and re.search(r"[^\W\d_]", sent).group().isupper()
         ask, following, split_safe = _split_clause(rest)
         be = False
+        verb = "see" if (m.groupdict().get("see") or "").lower() == "see" else "have"
         if self.options.form == "i-need-your":
             if m.group("you"):
-                head = "Could you"
+                head = f"Could you {kept_adv}".rstrip()
             elif m.group("subj") and m.group("subj").lower() == "we":
-                head = "May we see" if (m.group("see") or "").lower() == "see" else "May we have"
+                head = f"May we {kept_adv}{verb}"
             else:
-                head = "May I see" if (m.group("see") or "").lower() == "see" else "May I have"
+                head = f"May I {kept_adv}{verb}"
         else:
-            head = "Could you"
+            head = f"Could you {kept_adv}".rstrip()
             if re.match(r"be\b", ask, re.I):
                 be = True
+        if joined:
+            head = {"but": "But ", "so": "So "}.get(joined, "") + (head if joined == "and" else head[:1].lower() + head[1:])
+            src = "X"
         head = _cased(head, src) if at_start else head[:1].lower() + head[1:]
+        lead = ". " if joined else ""
         if be:
             ask = "make sure you're " + ask[3:]
         neg = re.match(r"(?:not|never)\s+([a-z]+)", ask, re.I)
@@ -1057,9 +1192,9 @@ class ObligationRequest(Detector):
             ask = "avoid " + gerund(neg.group(1)) + ask[neg.end():]
         if shout:
             head, ask, following = head.upper(), ask.upper(), following.upper()
-        repl = _assemble(f"{head} ", ask, following, term, tail, capital)
+        repl = lead + _assemble(f"{head} ", ask, following, term, tail, capital)
         simple = (safe_prefix and (not term or term in (".", "!", "...", "…") or set(term) <= {".", "!"})
-                  and len(ask.split()) <= 25 and split_safe and not be and not neg)
+                  and len(ask.split()) <= 25 and split_safe and not be and not neg and not hedged)
         alts = [Suggestion(replacement=repl, applicability=SAFE if simple else UNSAFE,
                            title="Ask instead of telling")]
         if (self.options.form != "i-need-your" or m.group("you")) and not be and not shout and not neg:
@@ -1068,8 +1203,11 @@ class ObligationRequest(Detector):
                                 words[1] if len(words) > 1 else "")
             if words and words[0].isalpha() and not chained:
                 mind = _cased("Would you mind", src) if at_start else "would you mind"
+                if joined:
+                    mind = {"but": "But would", "so": "So would"}.get(joined, "Would") + " you mind"
+                mind += "".join(" " + a for a in advs if a not in _HEDGES)
                 alts.append(Suggestion(
-                    replacement=_assemble(f"{mind} ", gerund(words[0]) + ((" " + words[1]) if len(words) > 1 else ""),
+                    replacement=lead + _assemble(f"{mind} ", gerund(words[0]) + ((" " + words[1]) if len(words) > 1 else ""),
                                           following, term, tail, capital),
                     applicability=UNSAFE, title="Would you mind …?"))
         return alts
