@@ -46,6 +46,7 @@ _HANDLE = re.compile(r"^(?:__\w+__|@\w+|#\w+)$")
 _TERMINAL = re.compile(r"[\s.!?…]*$")
 _EMOJI = r"[\U0001F000-\U0001FFFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200D]"
 _SMILEYS = (":-)", ":)", ";-)", ";)", ":-D", ":D", "<3")
+_OPENING_BREAK = re.compile(r"(?:[,:;–—]|%s+)\s*" % _EMOJI)
 # Short openers that may come before the request and a comma: "Hi Tom, …", "If so, …".
 _INTRO_WORDS = {
     "hi", "hello", "hey", "thanks", "thank", "ok", "okay", "sure", "great", "perfect", "right",
@@ -311,6 +312,29 @@ def _is_offer(s: str) -> bool:
     return any(not _WHETHER_BEFORE.search(s, 0, m.start()) for m in _OFFER.finditer(s))
 
 
+@lru_cache(maxsize=4096)
+def _imperative_openings(sentence: str) -> tuple[str, tuple[int, ...], bool] | None:
+    """(the sentence without its emoji tail, where a request could open, has a softener), or
+    None when it is a question or an offer. Shared by the three imperative rules' candidate
+    tests, so it is cached."""
+    s = _split_tail(sentence.strip())[0].rstrip()
+    if not s or s.endswith("?") or _is_offer(s):
+        return None
+    starts = [0]
+    m = _LEAD_ADV.match(s)
+    if m:
+        starts.append(m.end())
+    if ImperativeRequest._intro_could_open(s):  # "Hi Tom, …", "If it still fails, …", "Jennifer, …"
+        for c in list(_OPENING_BREAK.finditer(s, 0, 160))[:3]:
+            starts.append(c.end())
+    return s, tuple(starts), _SOFT_RX.search(s) is not None
+
+
+@lru_cache(maxsize=8192)
+def _opening_words(s: str, p: int) -> tuple[str, ...]:
+    return tuple(_WORDS.findall(s, p, p + 200))
+
+
 # --------------------------------------------------------------------------------------
 # Unsoftened imperatives: "Send me the receipt." -> "Could you send me the receipt?"
 # --------------------------------------------------------------------------------------
@@ -391,28 +415,34 @@ class ImperativeRequest(Detector):
     # ---- the cheap test (a superset of find_parsed) ----------------------------------
     def candidate(self, sentence: str) -> bool:
         """Could a word that opens the request be a bare verb?"""
-        s = _split_tail(sentence.strip())[0].rstrip()
-        if not s or s.endswith("?"):
+        info = _imperative_openings(sentence)
+        if info is None:
             return False
-        if self.options.mode == "softened" and not _SOFT_RX.search(s):
+        s, starts, soft = info
+        if self.options.mode == "softened" and not soft:
             return False
-        if _is_offer(s):
-            return False
-        starts = [0]
-        m = _LEAD_ADV.match(s)
-        if m:
-            starts.append(m.end())
-        for c in list(re.finditer(r"(?:[,:;–—]|%s+)\s*" % _EMOJI, s[:160]))[:3]:
-            starts.append(c.end())
-        return any(self._opening_could_be_verb(s[p:]) for p in starts)
+        return any(self._opening_could_be_verb(_opening_words(s, p), s) for p in starts)
 
-    def _opening_could_be_verb(self, s: str) -> bool:
-        words = _WORDS.findall(s, 0, 200)
+    @staticmethod
+    def _intro_could_open(s: str) -> bool:
+        """Could the sentence open with a greeting, a name or an introductory phrase (what
+        `_locate` skips to reach the request)?"""
+        for w in _WORDS.findall(s, 0, 80)[:3]:
+            low = w.lower()
+            if low in _SOFTENERS or low in _FILLERS:
+                continue
+            return (low in _INTRO_WORDS or low in _SUBORDINATORS or low.rstrip(".") in _TITLES
+                    or low.endswith("ly") or (w[:1].isupper() and not _base_verb(w)))
+        return False
+
+    def _opening_could_be_verb(self, words: tuple[str, ...], s: str) -> bool:
         i = 0
         while i < len(words) and (words[i].lower() in _SOFTENERS or words[i].lower() in _FILLERS
                                   or _HANDLE.match(words[i])):
             i += 1
         if i >= len(words):
+            return False
+        if self.options.mode == "bare" and any(x.lower() in _SOFTENERS for x in words[:i]):
             return False
         w = words[i]
         if self.options.mode == "negative":
@@ -422,12 +452,9 @@ class ImperativeRequest(Detector):
         if w.lower() == "have" and re.search(r"\b(?:ready|handy|nearby|available|with\s+you)\b", s, re.I):
             return True  # "Have your card ready."
         nxt = words[i + 1].lower() if i + 1 < len(words) else ""
-        if _base_verb(w) is None and (nxt in _OBJ_PRON or nxt in {"the", "your", "a", "an", "my", "our"}):
-            return True  # an unknown capitalised verb ("Reboot the router") with an object
-        # A leading vocative: "Jennifer, send me ..."
-        m = re.match(r"[\W_]*(?:[\w'’]+\W+){%d}%s\s*,\s*" % (i, re.escape(w)), s)
-        return bool(m and w[:1].isupper() and i + 1 < len(words)
-                    and _maybe_bare_verb(words[i + 1], self.courtesy))
+        # an unknown capitalised verb ("Reboot the router") with an object; a leading vocative
+        # ("Jennifer, send me …") is an opening after a comma (see _imperative_openings)
+        return _base_verb(w) is None and (nxt in _OBJ_PRON or nxt in {"the", "your", "a", "an", "my", "our"})
 
     # ---- finding the request in the parse ---------------------------------------------
     def _locate(self, doc):
@@ -806,15 +833,21 @@ class BareNounRequest(Detector):
         words = core.split()
         if not words or len(words) > self.options.max_words + 2:
             return False
+        if not re.search(r"[A-Za-z]{2}", core) or words[0][:1] in "#@(&":
+            return False  # emoji, phone numbers, hashtags, "(1/2)"
         low = core.lower()
         first = re.sub(r"[^a-z]", "", words[0].lower())
-        if first in _WH or first in _NEVER_VERB_OPENERS - {"your", "the", "a", "an", "my", "ur"}:
+        if first in _WH or first in _NEVER_VERB_OPENERS - {"your", "the", "a", "an", "ur"} or first in _SOFTENERS:
             return False
+        lem = _lemmas(first) if first else {}
+        if (lem and not (set(lem) & {"NOUN", "ADJ", "PROPN", "NUM"}) and first not in ("your", "the", "a", "an", "ur")
+                and not first.endswith(("ing", "ed"))):  # participles modify nouns: "Tracking number?"
+            return False  # "Enjoy your day.", "Just one moment.": no noun can open with that word
         if _CLAUSE_WORDS.search(low):
             return False  # has a subject pronoun or an auxiliary: a clause, not a bare noun phrase
         if "?" in terminal or please:
             return True
-        return self._informative_text(core) or len(words) <= 3
+        return self._informative_text(core)
 
     def find_parsed(self, doc, offset: int) -> list[Match]:
         text = doc.text.rstrip()
