@@ -107,7 +107,7 @@ def _base_verb(word: str) -> bool | None:
     """True: the lexicon knows `word` as a verb's base form; False: it knows the word, but not
     as one ('sent', 'thanks'); None: an unknown word ('Cooper', 'dm')."""
     low = word.lower().replace("’", "'")
-    if low in _EXTRA_VERBS:
+    if low in _EXTRA_VERBS or low.replace(" ", "-") in _EXTRA_VERBS:
         return True
     lem = _lemmas(low)
     if not lem:
@@ -164,6 +164,11 @@ def _split_tail(s: str) -> tuple[str, str]:
     """Separate trailing emoji / smileys (and the space before them) so the question mark goes
     before them. A backward scan, linear in the length of the tail (a regex with nested
     repetition here backtracks exponentially on a run of emoji that is not at the end)."""
+    j = len(s)
+    while j and s[j - 1].isspace():
+        j -= 1
+    if not j or not (_emoji_char(s[j - 1]) or s[j - 1] in ")D3"):
+        return s, ""  # the common case: no emoji or smiley at the end
     k = len(s)
     while True:
         j = k
@@ -193,7 +198,8 @@ def _split_terminal(s: str) -> tuple[str, str]:
 
 
 def _is_emoji(tok) -> bool:
-    return not any(ch.isalnum() for ch in tok.text) and not tok.is_punct and not tok.is_space
+    return any(_emoji_char(ch) for ch in tok.text) or (
+        not any(ch.isalnum() for ch in tok.text) and not tok.is_punct and not tok.is_space)
 
 
 # A clause with its own subject: after a comma it starts a sentence of its own.
@@ -335,6 +341,24 @@ def _opening_words(s: str, p: int) -> tuple[str, ...]:
     return tuple(_WORDS.findall(s, p, p + 200))
 
 
+_MODES = ("bare", "softened", "negative")
+
+
+@lru_cache(maxsize=4096)
+def _imperative_candidates(sentence: str, extra_courtesy: frozenset) -> tuple[bool, bool, bool]:
+    """The candidate test of the three imperative rules (bare, softened, negative) at once:
+    they run one after the other on the same sentence, so the answer is computed once."""
+    info = _imperative_openings(sentence)
+    if info is None:
+        return (False, False, False)
+    s, starts, soft = info
+    courtesy = _COURTESY_LEMMAS | extra_courtesy
+    words = [_opening_words(s, p) for p in starts]
+    return tuple((mode != "softened" or soft)
+                 and any(ImperativeRequest._opening_could_be_verb(w, s, mode, courtesy) for w in words)
+                 for mode in _MODES)
+
+
 # --------------------------------------------------------------------------------------
 # Unsoftened imperatives: "Send me the receipt." -> "Could you send me the receipt?"
 # --------------------------------------------------------------------------------------
@@ -350,7 +374,7 @@ _COURTESY_LEMMAS = {
 }
 # Courtesy verbs that still ask the customer to do something in some uses.
 _DEMAND_SOMETIMES = {"tell", "keep", "hold", "take", "have", "get", "try", "settle", "calm", "sit", "hang",
-                     "note", "find"}
+                     "note", "find", "let"}
 # ... and the words after them that keep them courtesies ("Get well soon", "Sit tight").
 _COURTESY_NEXT = {
     "get": {"well", "better", "some", "home", "comfortable", "cosy", "cozy", "excited", "ready"},
@@ -359,6 +383,7 @@ _COURTESY_NEXT = {
     "calm": {"down"},
     "sit": {"tight", "back", "down"},
     "hang": {"on", "tight", "in", "there"},
+    "let": {"me", "us", "'s", "’s", "yourself", "it", "them"},  # "Let me check", "Let us know"
     "find": {"attached", "enclosed", "below", "above", "herewith", "the", "a", "our"},
 }
 # ... or the only words after them that make them demands ("Note down your case number").
@@ -411,17 +436,12 @@ class ImperativeRequest(Detector):
     def __init__(self, options, ctx):
         super().__init__(options, ctx)
         self.courtesy = _COURTESY_LEMMAS | set(options.courtesy_verbs)
+        self._courtesy_key = frozenset(options.courtesy_verbs)
 
     # ---- the cheap test (a superset of find_parsed) ----------------------------------
     def candidate(self, sentence: str) -> bool:
         """Could a word that opens the request be a bare verb?"""
-        info = _imperative_openings(sentence)
-        if info is None:
-            return False
-        s, starts, soft = info
-        if self.options.mode == "softened" and not soft:
-            return False
-        return any(self._opening_could_be_verb(_opening_words(s, p), s) for p in starts)
+        return _imperative_candidates(sentence, self._courtesy_key)[_MODES.index(self.options.mode)]
 
     @staticmethod
     def _intro_could_open(s: str) -> bool:
@@ -435,19 +455,25 @@ class ImperativeRequest(Detector):
                     or low.endswith("ly") or (w[:1].isupper() and not _base_verb(w)))
         return False
 
-    def _opening_could_be_verb(self, words: tuple[str, ...], s: str) -> bool:
+    @staticmethod
+    def _opening_could_be_verb(words: tuple[str, ...], s: str, mode: str, courtesy: set[str]) -> bool:
         i = 0
         while i < len(words) and (words[i].lower() in _SOFTENERS or words[i].lower() in _FILLERS
                                   or _HANDLE.match(words[i])):
             i += 1
         if i >= len(words):
             return False
-        if self.options.mode == "bare" and any(x.lower() in _SOFTENERS for x in words[:i]):
+        if mode == "bare" and any(x.lower() in _SOFTENERS for x in words[:i]):
             return False
         w = words[i]
-        if self.options.mode == "negative":
+        if mode == "negative":
             return w.lower() in {"don't", "don’t", "dont", "do", "never"}
-        if _maybe_bare_verb(w, self.courtesy):
+        nxt_w = words[i + 1].lower().replace("’", "'") if i + 1 < len(words) else ""
+        if w.lower() in _COURTESY_NEXT and (nxt_w in _COURTESY_NEXT[w.lower()] or w.lower() == "let" and nxt_w == "'s"):
+            return False  # "Let me check", "Hang on", "Sit tight": no parse needed
+        if w.lower() in ("let's", "let’s"):
+            return False
+        if _maybe_bare_verb(w, courtesy):
             return True
         if w.lower() == "have" and re.search(r"\b(?:ready|handy|nearby|available|with\s+you)\b", s, re.I):
             return True  # "Have your card ready."
@@ -535,6 +561,8 @@ class ImperativeRequest(Detector):
         if (i + 2 < n and doc[i + 1].text == "-" and not t.whitespace_ and not doc[i + 1].whitespace_
                 and doc[i + 2].is_alpha):
             word, end = t.text + "-" + doc[i + 2].text, i + 2
+        elif t.lower_ in ("double", "triple") and i + 1 < n and doc[i + 1].lower_ == "check":
+            word, end = t.text + " " + doc[i + 1].text, i + 1  # "Double check the address"
         low = word.lower()
         first = re.split(r"['’-]", low)[0]
         if (first in _NEVER_VERB_OPENERS or low in _NEVER_VERB_OPENERS) and not (
@@ -568,8 +596,10 @@ class ImperativeRequest(Detector):
             if any(c.dep_ in ("nsubj", "nsubjpass", "expl") and c.i < i and not _is_emoji(c) for c in x.children):
                 return None
             for a in (x, *x.ancestors):
-                if a.dep_ in ("nsubj", "nsubjpass") and not (a is x and x.tag_ == "VB"):
-                    return None  # (a word tagged VB is a verb, whatever its label says)
+                if a.dep_ in ("nsubj", "nsubjpass") and not (a is x and x.tag_ == "VB") and (
+                        a.head.pos_ in ("VERB", "AUX") or not strong):
+                    return None  # (a word tagged VB is a verb, whatever its label says; and the
+                    # "subject" of an interjection is a mis-parse: "Restart the app please.")
                 if a.i < i and a.pos_ in ("VERB", "AUX") and a.dep_ == "ROOT" and a.tag_ != "VB":
                     return None  # the verb hangs off an earlier finite clause
         if nxt is not None and nxt.tag_ in ("VBZ", "VBD", "MD") and not strong:
@@ -761,8 +791,9 @@ _CLAUSE_WORDS = re.compile(
     # 's is a clause only after a pronoun ("that's"); "patient's name" is a possessive
     r"(?<![\w'’])(?:it|that|what|there|here|he|she|who|where|how|let)['’]s\b")
 # A clause that describes the noun phrase, kept as it is: "Full name as it appears on your card?"
-_NP_CLAUSE = re.compile(r"\s(?:exactly\s+|just\s+)?(?:as|like)\s+(?:it|they)\s+(?:appears?|is|are|shows?|reads?|"
-                        r"was|were|printed|written)\b.*$", re.I)
+_NP_CLAUSE = re.compile(r"\s(?:exactly\s+|just\s+)?(?:as|like)\s+(?:(?:it|they)\s+(?:appears?|is|are|shows?|reads?|"
+                        r"was|were|printed|written)|(?:shown|printed|written|listed|stated|displayed|given|"
+                        r"registered|spelled|spelt)\b)\b.*$", re.I)
 _PLEASE_END = re.compile(r"(?:,\s*|\s+)(?P<p>please|pls|plz)\s*$", re.I)
 _VOCATIVE_END = re.compile(r",\s*(?P<v>(?:(?:Mr|Mrs|Ms|Dr|Miss)\.?\s+)?[A-Z][a-z][\w'’-]*)$")
 _NP_INTRO = re.compile(
@@ -826,6 +857,8 @@ class BareNounRequest(Detector):
         return bool(_PERSONAL_RX.search(s) or (self._extra_rx and self._extra_rx.search(s)))
 
     def candidate(self, sentence: str) -> bool:
+        if sentence.count(" ") > self.options.max_words + 12:
+            return False  # far too long for a bare noun phrase, even with an opening and a tail
         parts = _np_parts(sentence.strip())
         if parts is None:
             return False
@@ -894,7 +927,8 @@ class BareNounRequest(Detector):
         first = words[0]
         if first.lower_ in _WH or first.lower_ in ("any", "no", "every", "each", "some"):
             return None
-        if first.pos_ in ("ADV", "ADP", "CCONJ", "SCONJ", "PART") and first.lower_ not in ("ur", "yr"):
+        if first.pos_ in ("ADV", "ADP", "CCONJ", "SCONJ", "PART") and first.lower_ not in ("ur", "yr") and not (
+                first.pos_ == "ADV" and "ADJ" in _lemmas(first.lower_)):  # "Last name …" may be tagged RB
             return None  # "Obviously, …", "For the refund …"
         nouny = False
         for k, t in enumerate(toks):
