@@ -46,7 +46,9 @@ _HANDLE = re.compile(r"^(?:__\w+__|@\w+|#\w+)$")
 _TERMINAL = re.compile(r"[\s.!?…]*$")
 _EMOJI = r"[\U0001F000-\U0001FFFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200D]"
 _SMILEYS = (":-)", ":)", ";-)", ";)", ":-D", ":D", "<3")
-_OPENING_BREAK = re.compile(r"(?:[,:;–—]|%s+)\s*" % _EMOJI)
+_CLOSERS = {")": "(", "]": "[", "”": "“", "»": "«"}
+_LABEL = re.compile(r"\W*(?:\w+\s*:|\d+[.)])\s")  # "NOTE: …", "1) …"
+_OPENING_BREAK = re.compile(r"(?:[,:;–—]|\s-\s|%s+)\s*" % _EMOJI)
 # Short openers that may come before the request and a comma: "Hi Tom, …", "If so, …".
 _INTRO_WORDS = {
     "hi", "hello", "hey", "thanks", "thank", "ok", "okay", "sure", "great", "perfect", "right",
@@ -161,9 +163,17 @@ def _emoji_char(c: str) -> bool:
 
 
 def _split_tail(s: str) -> tuple[str, str]:
-    """Separate trailing emoji / smileys (and the space before them) so the question mark goes
-    before them. A backward scan, linear in the length of the tail (a regex with nested
-    repetition here backtracks exponentially on a run of emoji that is not at the end)."""
+    """Separate trailing emoji / smileys (and the space before them), and closing brackets or
+    quotes opened earlier in the sentence, so the question mark goes before them. A backward
+    scan, linear in the length of the tail (a regex with nested repetition here backtracks
+    exponentially on a run of emoji that is not at the end)."""
+    body, closers = s, ""
+    while body and body[-1] in _CLOSERS and body.count(body[-1]) > body.count(_CLOSERS[body[-1]]):
+        closers = body[-1] + closers
+        body = body[:-1]
+    if closers:
+        b, t = _split_tail(body)
+        return b, t + closers
     j = len(s)
     while j and s[j - 1].isspace():
         j -= 1
@@ -276,7 +286,7 @@ def _split_clause(core: str) -> tuple[str, str, bool]:
         return core[: m.start()], m.group("t"), True
     if _HEDGE_TAIL.search(core):
         return core, "", False  # "…, I'm afraid": no sentence of its own, and no safe place to move it
-    for c in re.finditer(r",\s+", core):
+    for c in re.finditer(r"[,;:]\s+", core):
         after = core[c.end():]
         v = _VOCATIVE_AFTER_COMMA.match(after)
         if v and _clause_start(after[v.end():]):
@@ -333,6 +343,9 @@ def _imperative_openings(sentence: str) -> tuple[str, tuple[int, ...], bool] | N
     if ImperativeRequest._intro_could_open(s):  # "Hi Tom, …", "If it still fails, …", "Jennifer, …"
         for c in list(_OPENING_BREAK.finditer(s, 0, 160))[:3]:
             starts.append(c.end())
+        m = _LABEL.match(s)
+        if m:
+            starts.append(m.end())
     return s, tuple(starts), _SOFT_RX.search(s) is not None
 
 
@@ -447,6 +460,8 @@ class ImperativeRequest(Detector):
     def _intro_could_open(s: str) -> bool:
         """Could the sentence open with a greeting, a name or an introductory phrase (what
         `_locate` skips to reach the request)?"""
+        if _LABEL.match(s):
+            return True
         for w in _WORDS.findall(s, 0, 80)[:3]:
             low = w.lower()
             if low in _SOFTENERS or low in _FILLERS:
@@ -493,8 +508,12 @@ class ImperativeRequest(Detector):
         while i < n:
             t = doc[i]
             low = t.lower_
-            if t.is_space or (t.is_punct and t.text not in ("-",)) or _HANDLE.match(t.text) or _is_emoji(t):
-                i += 1
+            if t.is_space or t.is_punct or _HANDLE.match(t.text) or _is_emoji(t):
+                i += 1  # (a leading "-" or "•" is a bullet)
+                continue
+            if i + 1 < n and not intros and (
+                    (t.like_num and doc[i + 1].text in (")", ".")) or doc[i + 1].text == ":"):
+                i += 2  # a list marker ("1)", "2.") or a label ("NOTE:", "Tip:")
                 continue
             m = _LEAD_ADV.match(text, t.idx)
             if m:
@@ -515,8 +534,8 @@ class ImperativeRequest(Detector):
             while j < n and (doc[j].pos_ == "PROPN" or doc[j].lower_.rstrip(".") in _TITLES
                              or doc[j].text == ".") and doc[j].lower_ not in _SOFTENERS:
                 j += 1
-            if j > i and j < n and doc[j].text == "," and doc[i].text[:1].isupper():
-                i = j + 1
+            if j > i and j < n and doc[j].text in (",", "-", "–", "—") and doc[i].text[:1].isupper():
+                i = j + 1  # "Tom, send …", "Tom - send …"
                 continue
             if self.options.mode == "negative":
                 if low in ("do", "dont") and i + 1 < n and (doc[i + 1].dep_ == "neg" or doc[i + 1].lower_ in ("n't", "not", "nt")):
@@ -667,6 +686,8 @@ class ImperativeRequest(Detector):
         could, mind = "could you", "would you mind"
         if not kept.strip():
             could, mind = _cased("Could you", opening), _cased("Would you mind", opening)
+        elif not re.search(r"[^\W\d_]", kept):  # only a bullet, a number or a bracket before it
+            could, mind = _cased("Could you", text[cut:]), _cased("Would you mind", text[cut:])
         elif kept.rstrip()[-1:] in (".", "!", "?") or _emoji_char(kept.rstrip()[-1:] or "a"):
             # after an emoji or a full stop the request starts a sentence: "Hi Sam 👋 Could you …"
             could, mind = _cased("Could you", text[cut:]), _cased("Would you mind", text[cut:])
@@ -1142,7 +1163,7 @@ _NEED_YOUR = re.compile(
     r"['’]re\s+going\s+to|\s+would|['’]d|(?:['’]m|['’]re|\s+am|\s+are)?\s+gonna)?(?:\s+(?P<adv1>also|just|still|first|really|definitely|probably|only))?\s+|(?P<bare>(?<![\w'’]))(?:gonna\s+|going\s+to\s+)?)"
     r"(?P<verb>need|require)\s+"
     r"(?:(?P<you>you\s+to\s+)|to\s+(?P<see>get|have|see|take)\s+)?"
-    r"(?P<rest>(?(you)[a-z]|(?:your|the|all|both|(?:a|an)\s+(?:copy|photo|picture|pic|screenshot|scan|photograph|"
+    r"(?P<rest>(?(you)[a-z]|(?:your|ur|yr|the|all|both|(?:a|an)\s+(?:copy|photo|picture|pic|screenshot|scan|photograph|"
     r"video|image|list|description|reading)|some\s+(?:details|information|info|documents|photos|pictures))\b))",
     re.I,
 )
