@@ -18,7 +18,13 @@ Every rewrite keeps the rest of the sentence verbatim: a leading greeting, vocat
 subordinate clause ("Hi Tom, …", "If it still fails, …"), a trailing vocative (", Jennifer"),
 trailing emoji, and a clause with its own subject, which becomes its own sentence
 ("Update the app, you're on an old version." -> "Could you update the app? You're on an old
-version."). Text written in capitals gets its new words in capitals.
+version."; after "and" that split is only `unsafe`). Fillers move after the frame ("Just send
+it" -> "Could you just send it?"). Text written in capitals gets its new words in capitals.
+A request that is cut off ("please proceed to the 1/2", "reach our team at...") or continues
+an earlier message ("...experience with us.") gets no rewrite.
+
+The candidate tests (run on every sentence before anything is parsed) must accept all that
+`find_parsed` can flag; the three imperative rules share one cached candidate pass.
 """
 
 from __future__ import annotations
@@ -47,6 +53,9 @@ _TERMINAL = re.compile(r"[\s.!?…]*$")
 _EMOJI = r"[\U0001F000-\U0001FFFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200D]"
 _SMILEYS = (":-)", ":)", ";-)", ";)", ":-D", ":D", "<3")
 _CLOSERS = {")": "(", "]": "[", "”": "“", "»": "«"}
+# A second verb with its object: "… and call us back" (then "Would you mind …ing" would need both).
+_CHAINED = re.compile(r"(?:,|\band\b|\bthen\b)\s+(?:then\s+)?[a-z]+\s+"
+                      r"(?:the|it|us|me|your|a|an|them|back|in|out|up|for)\b")
 _LABEL = re.compile(r"\W*(?:\w+\s*:|\d+[.)])\s")  # "NOTE: …", "1) …"
 _OPENING_BREAK = re.compile(r"(?:[,:;–—]|\s-\s|%s+)\s*" % _EMOJI)
 # Short openers that may come before the request and a comma: "Hi Tom, …", "If so, …".
@@ -219,7 +228,8 @@ _CLAUSE_HEAD = re.compile(
     r"must|have|has|had|do|does|did|don['’]?t|doesn['’]?t|didn['’]?t|isn['’]?t|aren['’]?t|"
     r"wasn['’]?t|just|still|need|needs|only|also|already|never|really|usually|want|see|know|get|"
     r"got|seem|seems|look|looks|should|shall)\b)|(?:ur|youre|thats|theres|im)\s", re.I)
-_VOCATIVE_AFTER_COMMA = re.compile(r"((?:Mr|Mrs|Ms|Dr|Miss)\.?\s+[A-Z][\w'’-]+|[A-Z][a-z][\w'’-]*(?:\s[A-Z][a-z][\w'’-]*)?),\s+")
+_VOCATIVE_AFTER_COMMA = re.compile(
+    r"((?:Mr|Mrs|Ms|Dr|Miss)\.?\s+[A-Z][\w'’-]+|[A-Z][a-z][\w'’-]*(?:\s[A-Z][a-z][\w'’-]*)?),\s+")
 _THANKS_TAIL = re.compile(
     r"(?:,\s*|\s+)(?P<t>(?:thanks|thank\s+you|thx|ty|cheers|many\s+thanks|much\s+appreciated)"
     r"(?:\s+(?:so\s+much|very\s+much|again|in\s+advance|a\s+lot))?)$", re.I)
@@ -315,7 +325,8 @@ def _assemble(lead: str, ask: str, following: str, terminal: str, tail: str, cap
 
 # Offers and conditions: "Reply here if you need anything else" is not a demand.
 _OFFER = re.compile(
-    r"\b(?:if|when|whenever|should)\s+(?:you|u)(?:\s+|(?=['’]))(?:ever\s+)?(?:need|want|have|would|['’]d|['’]re|wish|"
+    r"\b(?:if|when|whenever|should)\s+(?:you|u)(?:\s+|(?=['’]))(?:ever\s+)?"
+    r"(?:need|want|have|would|['’]d|['’]re|wish|"
     r"prefer|like|require|still|are|get|run|experience|decide|notice|see|can't|cannot)\b"
     r"|\bif\s+(?:needed|necessary|possible|you\s+like|that\s+helps)\b|\bin\s+case\b|\banytime\b",
     re.I)
@@ -538,7 +549,8 @@ class ImperativeRequest(Detector):
                 i = j + 1  # "Tom, send …", "Tom - send …"
                 continue
             if self.options.mode == "negative":
-                if low in ("do", "dont") and i + 1 < n and (doc[i + 1].dep_ == "neg" or doc[i + 1].lower_ in ("n't", "not", "nt")):
+                if low in ("do", "dont") and i + 1 < n and (
+                        doc[i + 1].dep_ == "neg" or doc[i + 1].lower_ in ("n't", "not", "nt")):
                     vi = i + 2
                 elif low == "dont":
                     vi = i + 1
@@ -666,7 +678,8 @@ class ImperativeRequest(Detector):
             if t.lower_ in _SOFTENERS:
                 j -= 1
                 continue
-            if t.lower_ in _MOVABLE or (t.tag_ == "RB" and t.lower_.endswith("ly") and t.lower_ not in ("only", "early")):
+            if t.lower_ in _MOVABLE or (t.tag_ == "RB" and t.lower_.endswith("ly")
+                                         and t.lower_ not in ("only", "early")):
                 if t.lower_ != "kindly":
                     moved.insert(0, t.text.lower() if not t.text.isupper() or len(t.text) == 1 else t.text)
                 drop.add(t.i)
@@ -716,8 +729,8 @@ class ImperativeRequest(Detector):
             replacement=kept + _assemble(f"{could} {plz}{mv}", ask_l, following, terminal, tail, capital),
             applicability=SAFE if safe else UNSAFE,
             title="Ask, then explain" if following and not split_safe else "Ask instead of telling")]
-        chained = any(c.dep_ == "conj" and c.pos_ == "VERB" for c in verb.children) or re.search(
-            r"(?:,|\band\b|\bthen\b)\s+(?:then\s+)?[a-z]+\s+(?:the|it|us|me|your|a|an|them|back|in|out|up|for)\b", ask[len(verb.text):])
+        chained = any(c.dep_ == "conj" and c.pos_ == "VERB" for c in verb.children) or _CHAINED.search(
+            ask[len(verb.text):])
         if not please and vend == vi and ask.startswith(verb.text) and not chained and not shout:
             ing_core = gerund(verb.text) + ask[len(verb.text):]
             alts.append(Suggestion(
@@ -733,12 +746,6 @@ _COURTESY_IDIOM = re.compile(r"(?:watch\s+this\s+space|take\s+care|have\s+fun|br
 # "Don't mention it", "Don't take it personally", "Don't blame yourself": not requests.
 _NEG_COURTESY = re.compile(r"(?:mention\s+it|take\s+(?:it|this|that)\s+personally|take\s+offen[cs]e|"
                            r"blame\s+(?:me|us|yourself|them)|let\s+(?:it|this|that)\s+(?:worry|bother|get))\b", re.I)
-
-
-def _is_vocative(tok) -> bool:
-    d = tok.doc
-    return tok.pos_ == "PROPN" and (
-        (tok.i + 1 < len(d) and d[tok.i + 1].text == ",") or (tok.i > 0 and d[tok.i - 1].text == ","))
 
 
 _NEVER_VERB_OPENERS = {
@@ -855,7 +862,12 @@ def _np_parts(s: str):
     return prefix, core, clause, please, vocative, terminal, tail
 
 
-_PERSONAL_RX = re.compile(r"(?<![\w'’])(?:%s)(?![\w'’])" % "|".join(sorted(map(re.escape, PERSONAL_NOUNS), key=len, reverse=True)), re.I)
+def _word_rx(words) -> re.Pattern[str]:
+    alts = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+    return re.compile(r"(?<![\w'’])(?:%s)(?![\w'’])" % alts, re.I)
+
+
+_PERSONAL_RX = _word_rx(PERSONAL_NOUNS)
 
 
 class BareNounRequest(Detector):
@@ -872,7 +884,7 @@ class BareNounRequest(Detector):
         super().__init__(options, ctx)
         self.personal = PERSONAL_NOUNS | {w.lower() for w in options.info_nouns}
         extra = {w.lower() for w in options.info_nouns} - PERSONAL_NOUNS
-        self._extra_rx = re.compile(r"(?<![\w'’])(?:%s)(?![\w'’])" % "|".join(map(re.escape, extra)), re.I) if extra else None
+        self._extra_rx = _word_rx(extra) if extra else None
 
     def _informative_text(self, s: str) -> bool:
         return bool(_PERSONAL_RX.search(s) or (self._extra_rx and self._extra_rx.search(s)))
@@ -960,7 +972,7 @@ class BareNounRequest(Detector):
                 continue
             if low in ("ur", "yr"):
                 continue
-            if t.tag_ == "PRP" or t.tag_ in ("MD", "WDT", "WP", "WRB") or t.pos_ in ("INTJ", "AUX") and low not in ("#",):
+            if t.tag_ in ("PRP", "MD", "WDT", "WP", "WRB") or t.pos_ in ("INTJ", "AUX"):
                 if t.pos_ == "AUX" and _lemmas(low).get("NOUN"):
                     nouny = True
                     continue
@@ -995,7 +1007,8 @@ class BareNounRequest(Detector):
                     and nxt.lower_ in _MOTION):
                 return None  # "Pop into any branch …", "Head over to …"
             if (t.tag_ in ("VB", "VBP") and low in lem.get("VERB", ()) and low not in self.personal and nxt is not None
-                    and nxt.tag_ in ("IN", "TO", "RP") and not (prev is not None and prev.tag_ in ("DT", "PRP$", "JJ", "POS"))):
+                    and nxt.tag_ in ("IN", "TO", "RP")
+                    and not (prev is not None and prev.tag_ in ("DT", "PRP$", "JJ", "POS"))):
                 return None  # "Go to Settings", "… and switch on Location"
             if any(ch.isdigit() for ch in t.text):
                 label = (len(t.text) <= 2 and t.text.isdigit() and prev is not None
@@ -1138,10 +1151,6 @@ def _noun_lemma(word: str) -> str:
 _AGENT_COMPOUND = re.compile(r"..(?:holder|owner|payer|user|keeper|taker|member|person|maker|giver)s?$")
 
 
-def _common_noun(word: str) -> bool:
-    return "NOUN" in _lemmas(word.lower())
-
-
 # --------------------------------------------------------------------------------------
 # Obligations put on the customer: "You need to reset it." -> "Could you reset it?"
 # --------------------------------------------------------------------------------------
@@ -1160,7 +1169,9 @@ _OBLIGATION = re.compile(
 _NEED_YOUR = re.compile(
     r"(?P<lead>^|[,;:]\s+|\b(?:so|then|now|but|and|first)\s+)"
     r"(?:(?P<subj>I|we)(?:\s+will|['’]ll|\s+am\s+going\s+to|['’]m\s+going\s+to|\s+are\s+going\s+to|"
-    r"['’]re\s+going\s+to|\s+would|['’]d|(?:['’]m|['’]re|\s+am|\s+are)?\s+gonna)?(?:\s+(?P<adv1>also|just|still|first|really|definitely|probably|only))?\s+|(?P<bare>(?<![\w'’]))(?:gonna\s+|going\s+to\s+)?)"
+    r"['’]re\s+going\s+to|\s+would|['’]d|(?:['’]m|['’]re|\s+am|\s+are)?\s+gonna)?"
+    r"(?:\s+(?P<adv1>also|just|still|first|really|definitely|probably|only))?\s+"
+    r"|(?P<bare>(?<![\w'’]))(?:gonna\s+|going\s+to\s+)?)"
     r"(?P<verb>need|require)\s+"
     r"(?:(?P<you>you\s+to\s+)|to\s+(?P<see>get|have|see|take)\s+)?"
     r"(?P<rest>(?(you)[a-z]|(?:your|ur|yr|the|all|both|(?:a|an)\s+(?:copy|photo|picture|pic|screenshot|scan|photograph|"
@@ -1269,7 +1280,8 @@ class ObligationRequest(Detector):
             if re.match(r"be\b", ask, re.I):
                 be = True
         if joined:
-            head = {"but": "But ", "so": "So "}.get(joined, "") + (head if joined == "and" else head[:1].lower() + head[1:])
+            head = {"but": "But ", "so": "So "}.get(joined, "") + (
+                head if joined == "and" else head[:1].lower() + head[1:])
             src = "X"
         head = _cased(head, src) if at_start else head[:1].lower() + head[1:]
         lead = ". " if joined else ""
@@ -1287,16 +1299,16 @@ class ObligationRequest(Detector):
                            title="Ask instead of telling")]
         if (self.options.form != "i-need-your" or m.group("you")) and not be and not shout and not neg:
             words = ask.split(" ", 1)
-            chained = re.search(r"(?:,|\band\b|\bthen\b)\s+(?:then\s+)?[a-z]+\s+(?:the|it|us|me|your|a|an|them|back|in|out|up|for)\b",
-                                words[1] if len(words) > 1 else "")
+            chained = _CHAINED.search(words[1] if len(words) > 1 else "")
             if words and words[0].isalpha() and not chained:
                 mind = _cased("Would you mind", src) if at_start else "would you mind"
                 if joined:
                     mind = {"but": "But would", "so": "So would"}.get(joined, "Would") + " you mind"
                 mind += "".join(" " + a for a in advs if a not in _HEDGES)
                 alts.append(Suggestion(
-                    replacement=lead + _assemble(f"{mind} ", gerund(words[0]) + ((" " + words[1]) if len(words) > 1 else ""),
-                                          following, term, tail, capital),
+                    replacement=lead + _assemble(f"{mind} ",
+                                                 gerund(words[0]) + ((" " + words[1]) if len(words) > 1 else ""),
+                                                 following, term, tail, capital),
                     applicability=UNSAFE, title="Would you mind …?"))
         return alts
 
