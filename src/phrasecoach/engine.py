@@ -156,7 +156,11 @@ class Coach:
     def _check_chunk(self, texts: list[str]) -> list[Report]:
         pend = [self._lexical(t) for t in texts]
         self._parse_layer(pend)
-        return [self._report(p) for p in pend]
+        reports = [self._report(p) for p in pend]
+        # the safe rewrite of every text in the chunk, re-checked together (one nlp.pipe per pass)
+        fixed = self._converge_many([(r.text, list(r.findings)) for r in reports], Applicability.safe)
+        return [r if not edits else r.model_copy(update={"rewritten": new, "edits": tuple(edits)})
+                for r, (new, edits) in zip(reports, fixed)]
 
     def _lexical(self, text: str) -> _Pending:
         if not isinstance(text, str):
@@ -193,7 +197,8 @@ class Coach:
                 for m in rule.find_parsed(doc, s):
                     p.hits.append((rule, m, (s, e)))
 
-    def _report(self, p: _Pending, rewrite: bool = True) -> Report:
+    def _report(self, p: _Pending) -> Report:
+        """Findings and strengths of one text; `rewritten` is filled in by _check_chunk."""
         text = p.text
         findings: list[tuple[CompiledRule, Finding]] = []
         strengths: list[Strength] = []
@@ -221,12 +226,8 @@ class Coach:
         kept.sort(key=lambda f: (f.start, f.end, f.rule))
         strengths.sort(key=lambda s: (s.start, s.rule))
         sc = compute_score(kept, strengths)
-        if rewrite:
-            rewritten, edits = self._converge(text, kept, Applicability.safe)
-        else:
-            rewritten, edits = text, []
         return Report(text=text, findings=tuple(kept), strengths=tuple(strengths), score=sc,
-                      rewritten=rewritten, edits=tuple(edits))
+                      rewritten=text, edits=())
 
     # ---- conversations ------------------------------------------------------------
     def score_conversation(self, turns, **kwargs):
@@ -249,22 +250,35 @@ class Coach:
         return RewriteResult(text=text, rewritten=rewritten, edits=tuple(edits))
 
     def _converge(self, text: str, findings: list[Finding], level: Applicability) -> tuple[str, list[Edit]]:
-        """Apply non-overlapping edits, re-check, repeat: ruff's fix loop."""
-        current = text
-        all_edits: list[Edit] = []
+        return self._converge_many([(text, findings)], level)[0]
+
+    def _converge_many(self, items: list[tuple[str, list[Finding]]],
+                       level: Applicability) -> list[tuple[str, list[Edit]]]:
+        """Apply non-overlapping edits, re-check, repeat until stable: ruff's fix loop, run for
+        many texts at once so each pass parses all their candidate sentences in one batch."""
+        state = [[text, text, list(findings), []] for text, findings in items]  # original, current, findings, edits
+        active = list(range(len(state)))
         for _ in range(MAX_REWRITE_PASSES):
-            edits = choose_edits(findings, level, self._priority)
-            if not edits:
+            changed = []
+            for i in active:
+                original, current, findings, done = state[i]
+                edits = choose_edits(findings, level, self._priority)
+                if not edits:
+                    continue
+                new = apply_edits(current, edits)
+                if new == current:
+                    continue
+                state[i][3] = _merge_edits(original, done, edits, current, new)
+                state[i][1] = new
+                changed.append(i)
+            if not changed:
                 break
-            new = apply_edits(current, edits)
-            if new == current:
-                break
-            all_edits = _merge_edits(text, all_edits, edits, current, new)
-            current = new
-            p = self._lexical(current)
-            self._parse_layer([p])
-            findings = list(self._report(p, rewrite=False).findings)
-        return current, all_edits
+            pend = [self._lexical(state[i][1]) for i in changed]
+            self._parse_layer(pend)
+            for i, p in zip(changed, pend):
+                state[i][2] = list(self._report(p).findings)
+            active = changed
+        return [(current, edits) for _, current, _, edits in state]
 
 
 def _resolve_overlaps(findings: list[tuple[CompiledRule, Finding]]) -> list[Finding]:
