@@ -46,7 +46,7 @@ def main(argv=None) -> int:
         # the top: title, summary, how to read it, score distribution, findings by category
         top = args.out / "qa-report.png"
         chart = page.locator("#categories + figure").bounding_box()
-        height = chart["y"] + chart["height"] + 16 if chart else args.height
+        height = chart["y"] + chart["height"] + 4 if chart else args.height
         page.screenshot(path=str(top), full_page=True, animations="disabled",
                         clip={"x": 0, "y": 0, "width": args.width, "height": height})
         print(top)

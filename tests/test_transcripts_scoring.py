@@ -270,3 +270,17 @@ def test_aggregates_survive_pickling():
         c.add(w)
     d = pickle.loads(pickle.dumps(c))
     assert type(d) is BoundedCounter and d.limit == 3 and d == c
+
+
+def test_agent_turns_are_in_the_check_json_shape(coach, small):
+    """Each agent turn of conversations.jsonl is what `phrasecoach check --format json` prints
+    for its text (plus turn, speaker, ts), PC701 added where the reply missed a signal."""
+    _, out = small
+    for line in (out / "conversations.jsonl").read_text().splitlines():
+        for t in json.loads(line)["turns"]:
+            expected = coach.check(t["text"]).to_dict()
+            got = {k: v for k, v in t.items() if k not in ("turn", "speaker", "ts")}
+            if any(f["rule"] == "PC701" for f in got["findings"]):
+                got["findings"] = [f for f in got["findings"] if f["rule"] != "PC701"]
+                got["score"] = expected["score"]
+            assert got == expected
