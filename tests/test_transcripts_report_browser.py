@@ -5,31 +5,19 @@ is missing (failed instead under PHRASECOACH_REQUIRE_BROWSER=1, as in CI)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from browser_support import CHROMIUM, CHROMIUM_ARGS, require_browser
+
 FIXTURE = Path(__file__).parent / "fixtures" / "transcripts" / "qa_small.jsonl"
 SECTIONS = ["Summary", "How to read this report", "Score distribution", "Findings by category",
             "Per agent", "Rules that fire most", "Score trend by week", "Skipped records"]
 
 
-def _missing(reason: str) -> None:
-    if os.environ.get("PHRASECOACH_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{reason} (PHRASECOACH_REQUIRE_BROWSER=1)", pytrace=False)
-    pytest.skip(reason, allow_module_level=True)
-
-
-if not CHROMIUM.is_file():
-    _missing("browser tests need Debian's chromium at /usr/bin/chromium (apt-get install -y chromium)")
-try:
-    from playwright.sync_api import sync_playwright
-except ImportError:
-    _missing("browser tests need Playwright for Python (pip install playwright)")
+require_browser()
+from playwright.sync_api import sync_playwright  # noqa: E402
 
 
 @pytest.fixture(scope="module")

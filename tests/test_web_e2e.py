@@ -18,9 +18,8 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from browser_support import CHROMIUM, CHROMIUM_ARGS, missing, require_browser
+
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOT = ROOT / "docs" / "img" / "agent-page.png"
 PHRASECOACH = Path(sys.executable).with_name("phrasecoach")
@@ -28,26 +27,12 @@ PHRASECOACH = Path(sys.executable).with_name("phrasecoach")
 DRAFT = "Date of birth? That's not what happened."
 ASKED = "May I have your date of birth? That's not what happened."
 
-# CI sets PHRASECOACH_REQUIRE_BROWSER=1 (.ci/run installs the browser), so there a missing
-# browser fails the run instead of silently skipping the only tests of the page.
-_REQUIRED = os.environ.get("PHRASECOACH_REQUIRE_BROWSER") == "1"
+require_browser()
+import playwright.sync_api as sync_api  # noqa: E402
 
-
-def _missing(reason: str) -> None:
-    if _REQUIRED:
-        pytest.fail(f"{reason} (PHRASECOACH_REQUIRE_BROWSER=1)", pytrace=False)
-    pytest.skip(reason, allow_module_level=True)
-
-
-if not CHROMIUM.is_file():
-    _missing("browser tests need Debian's chromium at /usr/bin/chromium (apt-get install -y chromium)")
-try:
-    import playwright.sync_api as sync_api
-except ImportError:
-    _missing("browser tests need Playwright for Python (pip install playwright)")
 expect = sync_api.expect
 if not PHRASECOACH.is_file():
-    _missing(f"no phrasecoach executable next to {sys.executable}")
+    missing(f"no phrasecoach executable next to {sys.executable}")
 
 
 # ---- a real server ------------------------------------------------------------------------
