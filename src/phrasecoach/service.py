@@ -41,7 +41,7 @@ from . import __version__
 from .config import Settings, load_settings
 from .engine import Coach
 from .errors import InputError, PhrasecoachError, SelectionError
-from .models import Applicability, Severity
+from .models import Applicability, Edit, Severity
 from .transcripts.model import ScoreRequest
 from .serving import Engine, RequestError, ServiceError, engine_of, key_matches, require_api_key
 
@@ -161,15 +161,6 @@ class CheckManyOut(BaseModel):
     failed: bool
 
 
-class EditOut(BaseModel):
-    rule: str
-    start: int
-    end: int
-    original: str
-    replacement: str
-    applicability: Applicability
-
-
 class RewriteOut(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "text": "Date of birth?", "rewritten": "May I have your date of birth?",
@@ -178,7 +169,7 @@ class RewriteOut(BaseModel):
 
     text: str
     rewritten: str
-    edits: list[EditOut]
+    edits: list[Edit]  # the library's own type: one shape for the edit everywhere
 
 
 class FlagExampleOut(BaseModel):

@@ -17,10 +17,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ..errors import PackReadError, RegexError
+from ..errors import RegexError
 from ..kinds.prefilter import regex_keys, word_keys
 from ..models import Severity
 
@@ -365,24 +364,12 @@ def load_signals(path: str | Path | None = None) -> SignalSet:
 
 @lru_cache(maxsize=8)
 def _load_cached(path: str) -> SignalSet:
+    from ..packs.loader import _read_yaml, validation_error
+
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise PackReadError(f"cannot read the signal file: {e}", where=str(p),
-                            hint="it is a UTF-8 YAML file; see rules/core/conversation/") from None
-    try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"{p}:{mark.line + 1}" if mark else str(p)
-        raise PackReadError(f"not valid YAML: {getattr(e, 'problem', e)}", where=where,
-                            hint="check indentation and quoting near that line") from None
+    node, data = _read_yaml(p)  # the packs' reader: file:line errors, duplicate keys refused
     try:
         spec = SignalFile.model_validate(data)
     except ValidationError as e:
-        from ..packs.loader import validation_error
-
         raise validation_error(p, node, e, SignalFile) from None
     return SignalSet(spec, source=str(p))
