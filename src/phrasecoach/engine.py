@@ -18,7 +18,7 @@ from .config import Settings, load_settings
 from .errors import ModelLoadError, SelectionError
 from .kinds.base import DetectorContext, Match
 from .kinds.phrases import phrase_key_sets
-from .kinds.prefilter import word_keys
+from .kinds.prefilter import literal_haystack, word_keys
 from .models import Applicability, Edit, Finding, Report, RewriteResult, Severity, Strength
 from .packs.compiled import CompiledRule, compile_rule
 from .packs.loader import (LoadedPack, LoadedRule, bundled_packs_dir, check_unique, discover,
@@ -168,16 +168,17 @@ class Coach:
         sents = [c for c in (core_span(text, s, e) for s, e in sentence_spans(text)) if c[1] > c[0]]
         p = _Pending(text=text, sents=sents, quotes=quote_spans(text))
         keys = word_keys(text)
+        low = literal_haystack(text)
         phrase_rules = {r.id: r for k in keys for r, words in self._phrase_index.get(k, ())
                         if words <= keys}
         for rule in [*phrase_rules.values(), *self._other_lex]:
-            if not rule.quick(text, keys):
+            if not rule.quick(text, keys, low):
                 continue
             for s, e in sents:
-                for m in rule.find_lexical(text, s, e):
+                for m in rule.find_lexical(text, s, e, low):
                     p.hits.append((rule, m, (s, e)))
         if self._parse_rules:
-            quick = [r for r in self._parse_rules if self._parse_all or r.quick(text, keys)]
+            quick = [r for r in self._parse_rules if self._parse_all or r.quick(text, keys, low)]
             if quick:
                 for i, (s, e) in enumerate(sents):
                     st = text[s:e]

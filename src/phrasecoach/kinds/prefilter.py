@@ -127,3 +127,98 @@ def has_start_anchor(pattern: str, flags: int = 0) -> bool:
         return False
 
     return walk(P.parse(pattern, flags & ~re.IGNORECASE))
+
+
+# ---- required literals ---------------------------------------------------------------
+# A finer test than word starts: the literal strings one of which every match must contain
+# ("fault", "should", "supposed" ...), found in the regex's parse tree the way ripgrep picks
+# a pattern's required literal. `lit in text.lower()` is a C-level substring search, far
+# cheaper than running the regex over the whole text.
+
+# Characters that match an ASCII letter under re.IGNORECASE, or lower-case into one, without
+# being one: a text holding any of them falls back to the regex (computed over all of Unicode).
+_CASE_ODD = re.compile("[\u0130\u0131\u017f\u212a]")
+
+
+def literal_haystack(text: str) -> str | None:
+    """`text` lower-cased for `required_literals` tests, or None when a literal test could
+    miss a case-insensitive match (the text holds İ, ı, ſ or the Kelvin sign)."""
+    return None if _CASE_ODD.search(text) else text.lower()
+
+
+def _strength(s: frozenset[str]) -> tuple[int, int]:
+    return (min(map(len, s)), -len(s))
+
+
+def _best(cands: list[frozenset[str]]) -> frozenset[str] | None:
+    return max(cands, key=_strength) if cands else None
+
+
+def _required(items) -> frozenset[str] | None:
+    return _best(_factors(items))
+
+
+def _factors(items) -> list[frozenset[str]]:
+    """Every literal set the sequence `items` requires: a match holds one string of each."""
+    cands: list[frozenset[str]] = []
+    run: list[str] = []
+
+    def close() -> None:
+        if run:
+            cands.append(frozenset(["".join(run)]))
+            run.clear()
+
+    for op, av in items:
+        if op is C.LITERAL and av < 128:
+            run.append(chr(av).lower())
+        elif op in _SKIP:  # zero-width (\b, ^, look-arounds): the match stays contiguous
+            continue
+        elif op is C.SUBPATTERN or op is getattr(C, "ATOMIC_GROUP", None):
+            sub = av[-1] if op is C.SUBPATTERN else av
+            if all(o is C.LITERAL and a < 128 for o, a in sub):
+                run.extend(chr(a).lower() for _, a in sub)
+            else:
+                close()
+                best = _required(sub)
+                if best:
+                    cands.append(best)
+        elif op is C.BRANCH:
+            close()
+            alts: set[str] = set()
+            for branch in av[1]:
+                best = _required(branch)
+                if not best:
+                    alts = set()
+                    break
+                alts |= best
+            if alts:
+                cands.append(frozenset(alts))
+        elif op in _REPEATS:
+            close()
+            lo, _hi, item = av
+            if lo >= 1:
+                best = _required(item)
+                if best:
+                    cands.append(best)
+        else:
+            close()
+    close()
+    return cands
+
+
+Literals = tuple[frozenset[str], ...]  # a match holds one string of *each* set
+
+
+def required_literals(pattern: str, most: int = 3) -> Literals | None:
+    """Up to `most` lower-case literal sets a match of `pattern` must hold one string of each
+    (the longest first), or None when no string is certain (then only the regex can tell)."""
+    try:
+        cands = _factors(list(P.parse(pattern, re.IGNORECASE)))
+    except (re.error, RecursionError, TypeError, ValueError, IndexError, AttributeError):
+        return None
+    cands = sorted(set(cands), key=_strength, reverse=True)[:most]
+    return tuple(cands) or None
+
+
+def literals_hold(lits: Literals, low: str) -> bool:
+    return all(any(map(low.__contains__, s)) for s in lits)

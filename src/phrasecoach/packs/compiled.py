@@ -15,7 +15,7 @@ from ..errors import DetectorError, RegexError, TokenPatternError
 from ..kinds import jargon, requests
 from ..kinds.base import Detector, DetectorContext, Match
 from ..kinds.phrases import compile_phrases, phrase_keys
-from ..kinds.prefilter import union_keys
+from ..kinds.prefilter import Literals, literals_hold, required_literals, union_keys
 from ..kinds.templates import FILTERS, render, template_slots
 from ..models import Applicability, Severity, Suggestion
 from .loader import LoadedRule
@@ -91,9 +91,13 @@ class CompiledRule:
     trigger: re.Pattern[str] | None = None
     exceptions: list[tuple[str, re.Pattern[str]]] = field(default_factory=list)
     keys: frozenset[str] | None = None  # word-start keys a text needs before the rule runs
+    # per regex (or for the trigger): literal sets every match holds (prefilter.required_literals)
+    literals: list[Literals | None] = field(default_factory=list)
     _matcher: object = None
     _quick_regexes: list[re.Pattern[str]] | None = None
     _anchored: bool = False
+    _live_last: tuple | None = None
+    _gate: frozenset[str] | None = None
 
     def _quick_res(self) -> list[re.Pattern[str]]:
         """The regexes for the whole-text pre-check. `^` means the start of a *sentence*
@@ -126,9 +130,18 @@ class CompiledRule:
                              "pass": list(s.examples.pass_)}}
 
     # ---- matching -----------------------------------------------------------------
-    def quick(self, text: str, text_keys: set[str] | None = None) -> bool:
+    def quick(self, text: str, text_keys: set[str] | None = None, low: str | None = None) -> bool:
+        """Could the rule match somewhere in `text`? False only when it cannot. `text_keys`
+        (prefilter.word_keys) and `low` (prefilter.literal_haystack) are computed once per text."""
         if self.keys is not None and text_keys is not None and self.keys.isdisjoint(text_keys):
             return False
+        if low is not None and self.literals and None not in self.literals:
+            # one string of the gate (every regex's strongest literal set) must be present; then
+            # a regex whose literals are all present is live. find_lexical / candidate() scan
+            # each sentence once anyway, so a whole-text regex search here would scan it twice.
+            if self._gate is None:
+                self._gate = frozenset().union(*(lits[0] for lits in self.literals))
+            return any(map(low.__contains__, self._gate)) and bool(self._live(low))
         if self.kind in ("phrases", "regex"):
             quick = self._quick_res()
             return self._anchored or any(r.search(text) for r in quick)
@@ -145,11 +158,24 @@ class CompiledRule:
             return self.trigger.search(sentence) is not None
         return True
 
-    def find_lexical(self, text: str, start: int, end: int) -> list[Match]:
+    def _live(self, low: str) -> list[re.Pattern[str]] | list[bool]:
+        """The regexes whose required literals are all in `low` (the last answer is kept, as
+        find_lexical asks again for each sentence of the same text)."""
+        last = self._live_last
+        if last is not None and last[0] is low:
+            return last[1]
+        pats = self.regexes or [self.trigger]
+        live = [r for r, lits in zip(pats, self.literals) if lits is None or literals_hold(lits, low)]
+        self._live_last = (low, live)
+        return live
+
+    def find_lexical(self, text: str, start: int, end: int, low: str | None = None) -> list[Match]:
+        """Matches in text[start:end]; `low` is the whole text as prefilter.literal_haystack gives
+        it, which lets a regex whose required words are absent be skipped."""
         if self.kind in ("phrases", "regex"):
             out = []
             sent = text[start:end]
-            for r in self.regexes:
+            for r in (self.regexes if low is None or not self.literals else self._live(low)):
                 for m in r.finditer(sent):
                     if m.end() == m.start():
                         continue
@@ -274,7 +300,9 @@ def compile_rule(lr: LoadedRule, ctx: DetectorContext, severity: Severity | None
     return CompiledRule(spec=spec, pack=lr.pack, file=lr.file, line=lr.line,
                         severity=severity or spec.severity, kind=kind, needs_parse=needs_parse,
                         regexes=regexes, detector=detector, token_patterns=ms.tokens,
-                        trigger=trigger, exceptions=exceptions, keys=keys)
+                        trigger=trigger, exceptions=exceptions, keys=keys,
+                        literals=[required_literals(r.pattern)
+                                  for r in (regexes if regexes else [trigger] if trigger else [])])
 
 
 __all__ = ["CompiledRule", "compile_rule", "DETECTORS", "Applicability"]

@@ -1,0 +1,127 @@
+"""The cheap first pass may only skip a rule that cannot match: it changes speed, never findings."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from phrasecoach import Coach
+from phrasecoach.kinds import prefilter
+from phrasecoach.kinds.prefilter import literal_haystack, literals_hold, required_literals
+
+DATA = Path(__file__).parent / "data"
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "transcripts.jsonl"
+
+
+@pytest.fixture(scope="module")
+def coach():
+    return Coach()
+
+
+def _texts_of_examples(coach) -> list[str]:
+    out = []
+    for r in coach.rules:
+        out += [e.text for e in r.spec.examples.flag] + list(r.spec.examples.pass_)
+    return out
+
+
+@pytest.mark.parametrize("pattern,first", [
+    (r"\byou\s+should\s+have\b", {"should"}),
+    (r"\b(?:that|this|it)\s+is\s+(?:your|ur)\s+(?:fault|problem)\b", {"fault", "problem"}),
+    (r"\bas\s+I\s+(?:said|mentioned)", {"said", "mentioned"}),
+    (r"(?:ok\s*)?anything\s+else\??", {"anything"}),
+])
+def test_required_literals_pick_the_rarest_words(pattern, first):
+    lits = required_literals(pattern)
+    assert lits is not None and set(lits[0]) == first
+
+
+@pytest.mark.parametrize("pattern", [r"\w+\b", r"(?:you)?\s*[a-z]+", r"\d{4}", r"a|\w"])
+def test_no_literal_when_a_match_may_hold_none(pattern):
+    assert required_literals(pattern) is None
+
+
+def test_every_bundled_regex_holds_its_literals_on_its_matches(coach):
+    """For every regex of every phrase and regex rule: wherever it matches one of the pack's
+    example texts (in any casing), the literals the prefilter requires are really there."""
+    texts = _texts_of_examples(coach)
+    checked = 0
+    for r in coach.rules:
+        for rx, lits in zip(r.regexes, r.literals):
+            if lits is None:
+                continue
+            for t in texts:
+                for variant in (t, t.upper(), t.swapcase()):
+                    if rx.search(variant):
+                        checked += 1
+                        assert literals_hold(lits, literal_haystack(variant)), (r.id, rx.pattern[:80], variant)
+    assert checked > 200
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_rule_quick_never_refuses_a_matching_text(coach, data):
+    """Any rule whose regex matches a text (flag examples with random case and filler around
+    them) passes the quick test with the same text."""
+    from phrasecoach.kinds.prefilter import word_keys
+
+    rule = data.draw(st.sampled_from([r for r in coach.rules if r.regexes and r.spec.examples.flag]))
+    ex = data.draw(st.sampled_from(rule.spec.examples.flag)).text
+    flips = data.draw(st.lists(st.booleans(), min_size=len(ex), max_size=len(ex)))
+    ex = "".join(c.upper() if f else c.lower() for c, f in zip(ex, flips))
+    text = data.draw(st.sampled_from(["", "Thanks for waiting. ", "OK – "])) + ex + data.draw(
+        st.sampled_from(["", " Anything else?", " 🙂"]))
+    if any(rx.search(text) for rx in rule.regexes):
+        assert rule.quick(text, word_keys(text), literal_haystack(text))
+
+
+def test_case_odd_letters_fall_back_to_the_regex(coach):
+    """'ſ' (long s) matches `s` in a case-insensitive regex but is not 's' in lower(): the
+    literal test would miss it, so such a text takes the regex path and is still flagged."""
+    assert literal_haystack("You ſhould have called.") is None
+    plain = coach.check("You should have called us earlier.")
+    odd = coach.check("You ſhould have called us earlier.")
+    assert [f.rule for f in odd.findings] == [f.rule for f in plain.findings] != []
+
+
+def _findings(coach, texts):
+    return [[(f.rule, f.start, f.end) for f in r.findings] + [(s.rule, s.start, s.end) for s in r.strengths]
+            for r in coach.check_many(texts)]
+
+
+def test_literal_prefilter_changes_no_finding_on_examples_and_devset(coach, monkeypatch):
+    texts = _texts_of_examples(coach)
+    texts += [json.loads(line)["text"] for line in (DATA / "devset.jsonl").read_text().splitlines()]
+    fast = _findings(coach, texts)
+    monkeypatch.setattr("phrasecoach.engine.literal_haystack", lambda text: None)
+    slow = _findings(coach, texts)
+    assert fast == slow
+    assert sum(map(len, fast)) > 300
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not CORPUS.is_file(), reason=f"the transcript corpus is not at {CORPUS}")
+def test_literal_prefilter_changes_no_finding_on_the_corpus(coach, monkeypatch):
+    with open(CORPUS, encoding="utf-8") as f:
+        texts = [t["text"] for line in itertools.islice(f, 2500) for t in json.loads(line)["turns"]
+                 if t["speaker"] == "agent"]
+    fast = _findings(coach, texts)
+    monkeypatch.setattr("phrasecoach.engine.literal_haystack", lambda text: None)
+    assert _findings(coach, texts) == fast
+    assert sum(map(len, fast)) > 100
+
+
+def test_case_odd_set_is_complete():
+    """Every character that matches an ASCII letter case-insensitively (or lower-cases into
+    one) without being one is in the fallback set; scanned over the BMP."""
+    letters = {chr(c) for c in range(ord("a"), ord("z") + 1)}
+    pats = [re.compile(a, re.I) for a in sorted(letters)]
+    odd = [chr(c) for c in range(128, 0x10000) if not 0xD800 <= c <= 0xDFFF
+           and (set(chr(c).lower()) & letters or any(p.fullmatch(chr(c)) for p in pats))]
+    assert all(prefilter._CASE_ODD.search(c) for c in odd), odd
