@@ -57,7 +57,7 @@ _CLOSERS = {")": "(", "]": "[", "”": "“", "»": "«"}
 _CHAINED = re.compile(r"(?:,|\band\b|\bthen\b)\s+(?:then\s+)?[a-z]+\s+"
                       r"(?:the|it|us|me|your|a|an|them|back|in|out|up|for)\b")
 _LABEL = re.compile(r"\W*(?:\w+\s*:|\d+[.)])\s")  # "NOTE: …", "1) …"
-_OPENING_BREAK = re.compile(r"(?:[,:;–—]|\s-\s|%s+)\s*" % _EMOJI)
+_OPENING_BREAK = re.compile(r"(?:[,;–—]|(?<!\d):(?!\d)|\s-\s|%s+)\s*" % _EMOJI)  # not "7:25"
 # Short openers that may come before the request and a comma: "Hi Tom, …", "If so, …".
 _INTRO_WORDS = {
     "hi", "hello", "hey", "thanks", "thank", "ok", "okay", "sure", "great", "perfect", "right",
@@ -377,10 +377,16 @@ def _imperative_candidates(sentence: str, extra_courtesy: frozenset) -> tuple[bo
         return (False, False, False)
     s, starts, soft = info
     courtesy = _COURTESY_LEMMAS | extra_courtesy
-    words = [_opening_words(s, p) for p in starts]
+    words = [w for p, w in ((p, _opening_words(s, p)) for p in starts)
+             if not (p and _trailing_name(w))]
     return tuple((mode != "softened" or soft)
                  and any(ImperativeRequest._opening_could_be_verb(w, s, mode, courtesy) for w in words)
                  for mode in _MODES)
+
+
+def _trailing_name(words: tuple[str, ...]) -> bool:
+    """After a comma, one capitalised word that ends the sentence is a name ("Thanks, Mark.")."""
+    return len(words) == 1 and words[0][:1].isupper() and words[0][1:].islower()
 
 
 # --------------------------------------------------------------------------------------
@@ -499,6 +505,10 @@ class ImperativeRequest(Detector):
             return False  # "Let me check", "Hang on", "Sit tight": no parse needed
         if w.lower() in ("let's", "let’s"):
             return False
+        if (w.lower() == "take" and nxt_w in _TAKE_COURTESY) or (w.lower() == "keep" and nxt_w in _KEEP_COURTESY):
+            return False  # "Take care", "Keep safe" (see _demand_anyway)
+        if any(c.isdigit() for c in w):
+            return False  # "DL1282 is on time."
         if _maybe_bare_verb(w, courtesy):
             return True
         if w.lower() == "have" and re.search(r"\b(?:ready|handy|nearby|available|with\s+you)\b", s, re.I):
@@ -506,7 +516,8 @@ class ImperativeRequest(Detector):
         nxt = words[i + 1].lower() if i + 1 < len(words) else ""
         # an unknown capitalised verb ("Reboot the router") with an object; a leading vocative
         # ("Jennifer, send me …") is an opening after a comma (see _imperative_openings)
-        return _base_verb(w) is None and (nxt in _OBJ_PRON or nxt in {"the", "your", "a", "an", "my", "our"})
+        return (_base_verb(w) is None and not _function_word(w)
+                and (nxt in _OBJ_PRON or nxt in {"the", "your", "a", "an", "my", "our"}))
 
     # ---- finding the request in the parse ---------------------------------------------
     def _locate(self, doc):
@@ -748,6 +759,14 @@ _NEG_COURTESY = re.compile(r"(?:mention\s+it|take\s+(?:it|this|that)\s+personall
                            r"blame\s+(?:me|us|yourself|them)|let\s+(?:it|this|that)\s+(?:worry|bother|get))\b", re.I)
 
 
+def _function_word(w: str) -> bool:
+    """Words the lexicon does not list (it holds open-class words only) that are never verbs:
+    "If the …", "For your …", "It's the …" open no request."""
+    low = w.lower()
+    return ("'" in low or "’" in low or low in _NEVER_VERB_OPENERS or low in _SUBORDINATORS
+            or low in _INTRO_WORDS)
+
+
 _NEVER_VERB_OPENERS = {
     "i", "we", "you", "they", "he", "she", "it", "this", "that", "these", "those", "there",
     "the", "a", "an", "my", "our", "your", "their", "his", "her", "its", "what", "when", "where",
@@ -766,7 +785,7 @@ _NEVER_VERB_OPENERS = {
     "bye", "cheers", "ta", "thx", "ty", "np", "yep", "yup", "nope", "nah", "indeed", "really",
     "actually", "currently", "typically", "usually", "normally", "generally", "again",
     "shame", "pity", "bummer", "kudos", "fingers", "hopefully", "sadly", "luckily", "thankfully",
-    "well", "pleasure", "glad", "lucky", "safe",
+    "well", "pleasure", "glad", "lucky", "safe", "despite", "cont", "gm",
 }
 
 
