@@ -32,12 +32,13 @@ def _texts_of_examples(coach) -> list[str]:
 
 
 @pytest.mark.parametrize("pattern,first", [
-    (r"\byou\s+should\s+have\b", {"should"}),
+    (r"\byou\s+should\s+have\b", {"you should have"}),
     (r"\b(?:that|this|it)\s+is\s+(?:your|ur)\s+(?:fault|problem)\b", {"fault", "problem"}),
-    (r"\bas\s+I\s+(?:said|mentioned)", {"said", "mentioned"}),
-    (r"(?:ok\s*)?anything\s+else\??", {"anything"}),
+    (r"\bas\s+I\s+(?:said|mentioned)", {"as i"}),
+    (r"(?:ok\s*)?anything\s+else\??", {"anything else"}),
+    (r"\bon\s*you\b", {"you"}),  # `\s*` may match nothing: "onyou"
 ])
-def test_required_literals_pick_the_rarest_words(pattern, first):
+def test_required_literals_pick_the_longest_words(pattern, first):
     lits = required_literals(pattern)
     assert lits is not None and set(lits[0]) == first
 
@@ -79,6 +80,13 @@ def test_rule_quick_never_refuses_a_matching_text(coach, data):
         st.sampled_from(["", " Anything else?", " 🙂"]))
     if any(rx.search(text) for rx in rule.regexes):
         assert rule.quick(text, word_keys(text), literal_haystack(text))
+
+
+def test_haystack_holds_white_space_runs_as_one_space():
+    lits = required_literals(r"\bthat\s+is\s+on\s+you\b")
+    assert lits[0] == frozenset({"that is on you"})
+    assert literals_hold(lits, literal_haystack("Well, THAT  is\n\ton\u00a0you."))
+    assert not literals_hold(lits, literal_haystack("That is on your list."[:12]))
 
 
 def test_case_odd_letters_fall_back_to_the_regex(coach):

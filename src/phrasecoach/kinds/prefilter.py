@@ -141,9 +141,26 @@ _CASE_ODD = re.compile("[\u0130\u0131\u017f\u212a]")
 
 
 def literal_haystack(text: str) -> str | None:
-    """`text` lower-cased for `required_literals` tests, or None when a literal test could
-    miss a case-insensitive match (the text holds İ, ı, ſ or the Kelvin sign)."""
-    return None if _CASE_ODD.search(text) else text.lower()
+    """`text` lower-cased, each run of white space made one space, for `required_literals`
+    tests; or None when a literal test could miss a case-insensitive match (the text holds
+    İ, ı, ſ or the Kelvin sign)."""
+    return None if _CASE_ODD.search(text) else " ".join(text.lower().split())
+
+
+_SPACE_CATS = (C.CATEGORY_SPACE, C.CATEGORY_UNI_SPACE)
+
+
+def _is_space(op, av) -> bool:
+    """A `\\s`, `\\s+` or literal white-space character: in a match it covers a whole run of
+    white space (literals sit on both sides), which the haystack holds as one space."""
+    if op is C.LITERAL:
+        return chr(av).isspace()
+    if op is C.IN:
+        return len(av) == 1 and av[0][0] is C.CATEGORY and av[0][1] in _SPACE_CATS
+    if op in _REPEATS:
+        lo, _hi, item = av
+        return lo >= 1 and len(item) == 1 and _is_space(*item[0])
+    return False
 
 
 def _strength(s: frozenset[str]) -> tuple[int, int]:
@@ -164,18 +181,22 @@ def _factors(items) -> list[frozenset[str]]:
     run: list[str] = []
 
     def close() -> None:
-        if run:
-            cands.append(frozenset(["".join(run)]))
-            run.clear()
+        lit = "".join(run).strip()  # a space at either end may be more of a longer run
+        if lit:
+            cands.append(frozenset([lit]))
+        run.clear()
 
     for op, av in items:
-        if op is C.LITERAL and av < 128:
+        if _is_space(op, av):
+            if run and run[-1] != " ":
+                run.append(" ")
+        elif op is C.LITERAL and av < 128:
             run.append(chr(av).lower())
         elif op in _SKIP:  # zero-width (\b, ^, look-arounds): the match stays contiguous
             continue
         elif op is C.SUBPATTERN or op is getattr(C, "ATOMIC_GROUP", None):
             sub = av[-1] if op is C.SUBPATTERN else av
-            if all(o is C.LITERAL and a < 128 for o, a in sub):
+            if all(o is C.LITERAL and a < 128 and not chr(a).isspace() for o, a in sub):
                 run.extend(chr(a).lower() for _, a in sub)
             else:
                 close()
