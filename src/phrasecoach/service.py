@@ -736,7 +736,7 @@ def serve_main(argv: list[str]) -> int:
     # Fail fast, before any worker starts: packs, selectors and the pipeline must load.
     coach = Coach(settings=settings)
     if coach.needs_parse and importlib.util.find_spec(settings.model) is None:
-        from .engine import load_pipeline
+        from .pipeline import load_pipeline
 
         load_pipeline(settings.model)  # raises the coded E010 with its hint
     del coach

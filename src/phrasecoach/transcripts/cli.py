@@ -71,8 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--field", action="append", metavar="FIELD=NAME", default=[],
                     help=f"map a field ({', '.join(FIELDS)}) to a JSON key or CSV column")
     ap.add_argument("--limit", type=int, metavar="N", help="read only the first N conversations")
-    ap.add_argument("--batch-size", type=int, default=256, metavar="N",
-                    help="agent turns per check batch (default 256)")
+    ap.add_argument("--batch-size", type=int, default=1024, metavar="N",
+                    help="agent turns per check batch (default 1024)")
     ap.add_argument("--progress", choices=["auto", "always", "never"], default="auto",
                     help="progress bar on stderr (auto: only when stderr is a terminal)")
     ap.add_argument("--title", default="phrasecoach QA report", help="title of report.html")

@@ -44,8 +44,8 @@ class RunOptions:
     workers: int = 1
     strict: bool = False
     fail_under: float | None = None
-    batch_size: int = 256
-    chunk_turns: int = 256
+    batch_size: int = 1024
+    chunk_turns: int = 1024
     progress: str = "auto"  # auto | always | never
     limit: int | None = None
     title: str = "phrasecoach QA report"
@@ -220,7 +220,7 @@ def _chunks(records, chunk_turns: int, on_bad) -> Iterator[tuple[list[Conversati
             continue
         buf.append(item)
         turns += sum(1 for t in item.turns if t[0] == "agent")
-        if turns >= chunk_turns or len(buf) >= 512:
+        if turns >= chunk_turns or len(buf) >= 2048:
             yield buf, pos
             buf, turns = [], 0
     if buf:

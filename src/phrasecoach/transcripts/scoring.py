@@ -146,7 +146,7 @@ def assemble(conv: Conversation, reports: list[Report], signals: SignalSet) -> C
 
 def score_conversations(coach: "Coach", conversations: Iterable[Conversation], *,
                         signals: SignalSet | None = None,
-                        batch_size: int = 256) -> Iterator[ConversationResult]:
+                        batch_size: int = 1024) -> Iterator[ConversationResult]:
     """Score many conversations, streaming; agent turns go through `check_many` in batches."""
     signals = signals or load_signals()
     buf: list[Conversation] = []
