@@ -6,7 +6,9 @@ Reads agent turns from ../shared/corpus/transcripts.jsonl (next to the repo). Pr
 default engine (parse only candidate sentences) and for the full-parse path (parse every
 sentence): turns/s and words/s, the median of R runs; spaCy's pipeline alone over every turn;
 the ratios; how many sentences were parsed; and whether both paths give identical findings.
-Runs on one core (the process is single-threaded).
+Runs on one core: the engine parses with one BLAS thread (phrasecoach.pipeline.one_blas_thread)
+and so does every spaCy timing here. spaCy's stock pipeline (all its components, as
+`spacy.load` gives it) is timed on the first --stock-limit turns as a reference rate.
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ def main(argv=None) -> int:
     ap.add_argument("--limit", type=int, default=None, help="first N agent turns (default: all)")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-full", action="store_true", help="skip the slow full-parse comparison")
+    ap.add_argument("--stock-limit", type=int, default=5000,
+                    help="turns for the stock-pipeline reference rate (0: skip; default 5000)")
     args = ap.parse_args(argv)
     if not CORPUS.is_file():
         print(f"skipped: corpus not found at {CORPUS}", file=sys.stderr)
@@ -71,16 +75,34 @@ def main(argv=None) -> int:
     n_parsed = parsed["n"] // args.repeat
     fast.nlp.pipe = orig_pipe
     nlp = fast.nlp
-    t_spacy, _ = timed(lambda: sum(1 for _ in nlp.pipe(texts, batch_size=128)), 1)
+    from phrasecoach.pipeline import one_blas_thread
+
+    with one_blas_thread:
+        t_spacy, _ = timed(lambda: sum(1 for _ in nlp.pipe(texts, batch_size=128)), 1)
+        stock_rate = None
+        if args.stock_limit:
+            import spacy
+
+            stock = spacy.load(fast.settings.model)
+            sample = texts[: args.stock_limit]
+            t_stock, _ = timed(lambda: sum(1 for _ in stock.pipe(sample, batch_size=128)), 1)
+            stock_rate = (len(sample) / t_stock, sum(len(t.split()) for t in sample) / t_stock,
+                          len(sample), t_stock)
     from phrasecoach.text import sentence_spans
 
     n_sents = sum(len(sentence_spans(t)) for t in texts)
     print(f"{len(texts)} agent turns, {words} words, {n_sents} sentences, from {CORPUS}")
     print(f"{'path':<34} {'turns/s':>9} {'words/s':>10} {'seconds':>8}")
     print(f"{'engine (parse candidates only)':<34} {len(texts) / t_fast:>9.0f} {words / t_fast:>10.0f} {t_fast:>8.2f}")
-    print(f"{'spaCy pipeline alone (no NER)':<34} {len(texts) / t_spacy:>9.0f} {words / t_spacy:>10.0f} {t_spacy:>8.2f}")
+    print(f"{'our pipeline alone, every turn':<34} {len(texts) / t_spacy:>9.0f} {words / t_spacy:>10.0f} {t_spacy:>8.2f}")
+    if stock_rate:
+        label = f"stock spaCy pipeline ({stock_rate[2]} turns)"
+        print(f"{label:<34} {stock_rate[0]:>9.0f} {stock_rate[1]:>10.0f} {stock_rate[3]:>8.2f}")
     print(f"sentences parsed by the engine: {n_parsed} of {n_sents} ({100 * n_parsed / max(1, n_sents):.1f}%)")
-    print(f"ratio engine / spaCy-alone speed: {t_spacy / t_fast:.1f}x")
+    print(f"ratio engine / our-pipeline-alone speed: {t_spacy / t_fast:.1f}x"
+          + (f"; engine / stock-pipeline speed: {len(texts) / t_fast / stock_rate[0]:.1f}x" if stock_rate else ""))
+    print("(our pipeline: tagger and parser without NER and the lemmatizer, with pipeline.TagAttrs for "
+          "the attribute ruler; stock: everything spacy.load gives)")
     if not args.no_full:
         full = Coach(parse="all").warm()
         t_full, reps_full = timed(lambda: [r.to_dict() for r in full.check_many(texts)], 1)

@@ -23,7 +23,7 @@ from .models import Applicability, Edit, Finding, Report, RewriteResult, Severit
 from .packs.compiled import CompiledRule, compile_rule
 from .packs.loader import (LoadedPack, LoadedRule, bundled_packs_dir, check_unique, discover,
                            load_glossary)
-from .pipeline import check_pipeline_installed, load_pipeline
+from .pipeline import check_pipeline_installed, load_pipeline, one_blas_thread
 from .rewrite import apply_edits, choose_edits
 from .score import score as compute_score
 from .text import core_span, inside_any, quote_spans, sentence_spans
@@ -201,7 +201,9 @@ class Coach:
         if not jobs:
             return
         texts = [p.text[p.sents[i][0]:p.sents[i][1]] for p, i, _ in jobs]
-        for (p, i, rs), doc in zip(jobs, self.nlp.pipe(texts, batch_size=128)):
+        with one_blas_thread:
+            docs = list(self.nlp.pipe(texts, batch_size=128))
+        for (p, i, rs), doc in zip(jobs, docs):
             s, e = p.sents[i]
             for rule in rs:
                 for m in rule.find_parsed(doc, s):

@@ -13,6 +13,7 @@ MORPH (which TagAttrs does not set).
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from pathlib import Path
 
@@ -172,6 +173,45 @@ def _register() -> None:
         def _make(nlp, name, patterns):  # noqa: ARG001 - spaCy's factory signature
             return TagAttrs(patterns)
     _REGISTERED = True
+
+
+class _OneBlasThread:
+    """Run the parser with one BLAS thread. phrasecoach parses batches of short sentences: the
+    matrices are small, and OpenBLAS's extra threads only spin (on 2 cores they doubled the CPU
+    time for no gain and, with two QA workers, fought each other for the cores). The limit
+    holds while any thread is inside and is lifted after the last one leaves, so the caller's
+    own NumPy keeps its settings."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._inside = 0
+        self._controller = None
+        self._undo = None
+
+    def __enter__(self):
+        with self._lock:
+            if self._inside == 0:
+                try:
+                    if self._controller is None:
+                        from threadpoolctl import ThreadpoolController
+
+                        self._controller = ThreadpoolController()
+                    self._undo = self._controller.limit(limits=1, user_api="blas")
+                except Exception:  # noqa: BLE001 - a speed setting; never fail a check over it
+                    self._undo = None
+            self._inside += 1
+        return self
+
+    def __exit__(self, *exc):
+        with self._lock:
+            self._inside -= 1
+            if self._inside == 0 and self._undo is not None:
+                self._undo.restore_original_limits()
+                self._undo = None
+        return False
+
+
+one_blas_thread = _OneBlasThread()
 
 
 def _numpy_ops_ok(ops_cls) -> bool:

@@ -339,49 +339,54 @@ def _is_offer(s: str) -> bool:
     return any(not _WHETHER_BEFORE.search(s, 0, m.start()) for m in _OFFER.finditer(s))
 
 
-@lru_cache(maxsize=4096)
-def _imperative_openings(sentence: str) -> tuple[str, tuple[int, ...], bool] | None:
-    """(the sentence without its emoji tail, where a request could open, has a softener), or
-    None when it is a question or an offer. Shared by the three imperative rules' candidate
-    tests, so it is cached."""
-    s = _split_tail(sentence.strip())[0].rstrip()
-    if not s or s.endswith("?") or _is_offer(s):
-        return None
+def _opening_starts(s: str) -> tuple[int, ...]:
+    """Where a request could open in `s`: its start, after a leading adverbial, and after
+    the first breaks of an introduction ("Hi Tom, …", "If it still fails, …", "NOTE: …")."""
     starts = [0]
     m = _LEAD_ADV.match(s)
     if m:
         starts.append(m.end())
-    if ImperativeRequest._intro_could_open(s):  # "Hi Tom, …", "If it still fails, …", "Jennifer, …"
+    if ImperativeRequest._intro_could_open(s):
         for c in list(_OPENING_BREAK.finditer(s, 0, 160))[:3]:
             starts.append(c.end())
         m = _LABEL.match(s)
         if m:
             starts.append(m.end())
-    return s, tuple(starts), _SOFT_RX.search(s) is not None
-
-
-@lru_cache(maxsize=8192)
-def _opening_words(s: str, p: int) -> tuple[str, ...]:
-    return tuple(_WORDS.findall(s, p, p + 200))
+    return tuple(starts)
 
 
 _MODES = ("bare", "softened", "negative")
+_NO = (False, False, False)
+
+
+@lru_cache(maxsize=8)
+def _courtesy_set(extra: frozenset) -> frozenset:
+    return frozenset(_COURTESY_LEMMAS | extra)
 
 
 @lru_cache(maxsize=4096)
 def _imperative_candidates(sentence: str, extra_courtesy: frozenset) -> tuple[bool, bool, bool]:
     """The candidate test of the three imperative rules (bare, softened, negative) at once:
-    they run one after the other on the same sentence, so the answer is computed once."""
-    info = _imperative_openings(sentence)
-    if info is None:
-        return (False, False, False)
-    s, starts, soft = info
-    courtesy = _COURTESY_LEMMAS | extra_courtesy
-    words = [w for p, w in ((p, _opening_words(s, p)) for p in starts)
-             if not (p and _trailing_name(w))]
-    return tuple((mode != "softened" or soft)
-                 and any(ImperativeRequest._opening_could_be_verb(w, s, mode, courtesy) for w in words)
-                 for mode in _MODES)
+    they run one after the other on the same sentence, so the answer is computed once.
+
+    Questions, offers ("… if you need anything") and, for the softened rule, sentences with no
+    "please" are never candidates; the offer and softener tests run last, only for the few
+    sentences where an opening could be a verb."""
+    s = _split_tail(sentence.strip())[0].rstrip()
+    if not s or s.endswith("?"):
+        return _NO
+    courtesy = _courtesy_set(extra_courtesy)
+    verdict = [False, False, False]
+    for p in _opening_starts(s):
+        words = tuple(_WORDS.findall(s, p, p + 200))
+        if p and _trailing_name(words):
+            continue
+        for k, v in enumerate(ImperativeRequest._opening_verdicts(words, s, courtesy)):
+            verdict[k] = verdict[k] or v
+    if not any(verdict) or _is_offer(s):
+        return _NO
+    verdict[1] = verdict[1] and _SOFT_RX.search(s) is not None
+    return tuple(verdict)
 
 
 def _trailing_name(words: tuple[str, ...]) -> bool:
@@ -488,18 +493,25 @@ class ImperativeRequest(Detector):
         return False
 
     @staticmethod
-    def _opening_could_be_verb(words: tuple[str, ...], s: str, mode: str, courtesy: set[str]) -> bool:
+    def _opening_verdicts(words: tuple[str, ...], s: str, courtesy) -> tuple[bool, bool, bool]:
+        """Could the request opening with `words` be (bare, softened, negative)? A superset of
+        what `_locate` accepts on the parse, decided from the words alone."""
         i = 0
         while i < len(words) and (words[i].lower() in _SOFTENERS or words[i].lower() in _FILLERS
                                   or _HANDLE.match(words[i])):
             i += 1
         if i >= len(words):
-            return False
-        if mode == "bare" and any(x.lower() in _SOFTENERS for x in words[:i]):
-            return False
+            return _NO
         w = words[i]
-        if mode == "negative":
-            return w.lower() in {"don't", "don’t", "dont", "do", "never"}
+        low = w.lower()
+        negative = low in {"don't", "don’t", "dont", "do", "never"}
+        verb = ImperativeRequest._could_be_verb(words, i, s, courtesy)
+        softened_before = any(x.lower() in _SOFTENERS for x in words[:i])
+        return (verb and not softened_before, verb, negative)
+
+    @staticmethod
+    def _could_be_verb(words: tuple[str, ...], i: int, s: str, courtesy) -> bool:
+        w = words[i]
         nxt_w = words[i + 1].lower().replace("’", "'") if i + 1 < len(words) else ""
         if w.lower() in _COURTESY_NEXT and (nxt_w in _COURTESY_NEXT[w.lower()] or w.lower() == "let" and nxt_w == "'s"):
             return False  # "Let me check", "Hang on", "Sit tight": no parse needed
@@ -515,7 +527,7 @@ class ImperativeRequest(Detector):
             return True  # "Have your card ready."
         nxt = words[i + 1].lower() if i + 1 < len(words) else ""
         # an unknown capitalised verb ("Reboot the router") with an object; a leading vocative
-        # ("Jennifer, send me …") is an opening after a comma (see _imperative_openings)
+        # ("Jennifer, send me …") is an opening after a comma (see _opening_starts)
         return (_base_verb(w) is None and not _function_word(w)
                 and (nxt in _OBJ_PRON or nxt in {"the", "your", "a", "an", "my", "our"}))
 
