@@ -29,6 +29,7 @@ from .score import score as compute_score
 from .text import core_span, inside_any, quote_spans, sentence_spans
 
 MAX_REWRITE_PASSES = 4
+_CANDIDATE_CACHE = 32768  # sentences; emptied when full (a few MB)
 
 
 def _selector_matches(sel: str, lr: LoadedRule) -> bool:
@@ -112,6 +113,7 @@ class Coach:
         self._parse_rules = [r for r in self.rules if r.needs_parse]
         self._priority = {r.id: r.spec.priority for r in self.rules}
         self._parse_all = settings.parse == "all"
+        self._candidates: dict[str, list[CompiledRule]] = {}  # sentence -> parse rules it is a candidate for
         # pipeline.TagAttrs sets POS, TAG and DEP but not MORPH: a pack reading MORPH keeps the real ruler
         self._reads_morph = any(str(attr).upper() == "MORPH" for r in self._parse_rules
                                 for pat in (r.token_patterns or ()) for tok in pat for attr in tok)
@@ -189,9 +191,21 @@ class Coach:
         if self._parse_rules:
             quick = [r for r in self._parse_rules if self._parse_all or r.quick(text, keys, low)]
             if quick:
+                every = len(quick) == len(self._parse_rules)
+                cache = self._candidates
                 for i, (s, e) in enumerate(sents):
                     st = text[s:e]
-                    rs = quick if self._parse_all else [r for r in quick if r.candidate(st)]
+                    if self._parse_all:
+                        rs = quick
+                    elif every:  # agents repeat their sentences: a quarter of the corpus's are repeats
+                        rs = cache.get(st)
+                        if rs is None:
+                            rs = [r for r in quick if r.candidate(st)]
+                            if len(cache) >= _CANDIDATE_CACHE:
+                                cache.clear()
+                            cache[st] = rs
+                    else:
+                        rs = [r for r in quick if r.candidate(st)]
                     if rs:
                         p.jobs.append((i, rs))
         return p

@@ -130,6 +130,9 @@ class Engine:
             self.coach = Coach(settings=self.settings)
         self.coach.warm()
         self.coach.check(WARM_TEXT)
+        from .pipeline import freeze_heap
+
+        freeze_heap()  # the service's own process: the model never needs collecting
         self.ready = True
 
     async def start(self) -> None:

@@ -364,7 +364,7 @@ def _courtesy_set(extra: frozenset) -> frozenset:
     return frozenset(_COURTESY_LEMMAS | extra)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=16384)
 def _imperative_candidates(sentence: str, extra_courtesy: frozenset) -> tuple[bool, bool, bool]:
     """The candidate test of the three imperative rules (bare, softened, negative) at once:
     they run one after the other on the same sentence, so the answer is computed once.

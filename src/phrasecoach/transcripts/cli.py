@@ -199,7 +199,8 @@ def _score_main(argv: list[str]) -> int:
                                  max_text_chars=settings.max_text_chars),
             workers=workers, strict=args.strict, fail_under=args.fail_under,
             batch_size=args.batch_size, progress=args.progress, limit=args.limit,
-            title=args.title, signals_path=args.signals, coach=coach if workers <= 1 else None)
+            title=args.title, signals_path=args.signals, coach=coach if workers <= 1 else None,
+            own_process=True)
         result = run(opts)
     except PhrasecoachError as e:
         print(f"phrasecoach score: error: {e}".replace("\n", " "), file=sys.stderr)

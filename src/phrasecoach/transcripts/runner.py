@@ -51,6 +51,7 @@ class RunOptions:
     title: str = "phrasecoach QA report"
     signals_path: str | None = None
     coach: Any = None  # an existing Coach for in-process runs (workers <= 1); else one is built
+    own_process: bool = False  # the `phrasecoach score` command: its heap may be frozen after start-up
 
 
 @dataclass
@@ -66,15 +67,19 @@ _STATE: dict[str, Any] = {}
 
 
 def _init_worker(settings: Settings, signals_path: str | None, batch_size: int, coach=None,
-                 pool: bool = False) -> None:
+                 pool: bool = False, freeze: bool = False) -> None:
     from ..engine import Coach
 
     if pool:
         _worker_signals()
 
-    _STATE["coach"] = coach or Coach(settings=settings).warm()
+    _STATE["coach"] = (coach or Coach(settings=settings)).warm()
     _STATE["signals"] = load_signals(signals_path)
     _STATE["batch_size"] = batch_size
+    if pool or freeze:
+        from ..pipeline import freeze_heap
+
+        freeze_heap()  # a process of ours (a pool worker or `phrasecoach score`): the model never needs collecting
 
 
 def _work(chunk: list[Conversation]) -> list[tuple]:
@@ -274,7 +279,8 @@ def run(opts: RunOptions) -> RunResult:
     try:
         chunks = _chunks(_records(opts, sizes), opts.chunk_turns, on_bad)
         if opts.workers <= 1:
-            _init_worker(opts.settings, opts.signals_path, opts.batch_size, opts.coach)
+            _init_worker(opts.settings, opts.signals_path, opts.batch_size, opts.coach,
+                         freeze=opts.own_process)
             for chunk, pos in chunks:
                 consume(_work(chunk), pos)
         else:
