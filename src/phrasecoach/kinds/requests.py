@@ -346,7 +346,8 @@ def _opening_starts(s: str) -> tuple[int, ...]:
     m = _LEAD_ADV.match(s)
     if m:
         starts.append(m.end())
-    if ImperativeRequest._intro_could_open(s):
+    # (an introduction only adds openings at its breaks or after a label: look for those first)
+    if (_LABEL.match(s) or _OPENING_BREAK.search(s, 0, 160)) and ImperativeRequest._intro_could_open(s):
         for c in list(_OPENING_BREAK.finditer(s, 0, 160))[:3]:
             starts.append(c.end())
         m = _LABEL.match(s)
@@ -901,6 +902,18 @@ def _word_rx(words) -> re.Pattern[str]:
 _PERSONAL_RX = _word_rx(PERSONAL_NOUNS)
 
 
+_TWO_LETTERS = re.compile(r"[A-Za-z]{2}")
+_NON_LETTERS = re.compile(r"[^a-z]")
+_NEVER_NOUN_OPENERS = frozenset(_NEVER_VERB_OPENERS - {"your", "the", "a", "an", "ur"})
+# A first word (letters and apostrophes only) that rejects a sentence before _np_parts runs:
+# one that never opens a noun phrase, unless it may open the _NP_INTRO prefix ("Thanks, …").
+_FIRST_TOKEN = re.compile(r"\s*([A-Za-z'’]+)[,.!?;:]*(?:\s|$)")
+_NP_INTRO_STARTERS = {"ok", "okay", "great", "perfect", "thanks", "thank", "sure", "right", "alright",
+                      "and", "also", "lastly", "finally", "next", "now", "so", "cool", "lovely",
+                      "brilliant", "awesome", "got", "noted", "understood", "as", "like", "plus"}
+_NOUN_FAST_REJECT = frozenset((_WH | _NEVER_NOUN_OPENERS | _SOFTENERS) - _NP_INTRO_STARTERS)
+
+
 class BareNounRequest(Detector):
     """A request for information made of a bare noun phrase: "Order number?"."""
 
@@ -923,6 +936,9 @@ class BareNounRequest(Detector):
     def candidate(self, sentence: str) -> bool:
         if sentence.count(" ") > self.options.max_words + 12:
             return False  # far too long for a bare noun phrase, even with an opening and a tail
+        m = _FIRST_TOKEN.match(sentence)
+        if m and _NON_LETTERS.sub("", m.group(1).lower()) in _NOUN_FAST_REJECT:
+            return False  # "We …", "I'm …", "Thanks for …": the test below, without splitting the sentence
         parts = _np_parts(sentence.strip())
         if parts is None:
             return False
@@ -930,11 +946,11 @@ class BareNounRequest(Detector):
         words = core.split()
         if not words or len(words) > self.options.max_words + 2:
             return False
-        if not re.search(r"[A-Za-z]{2}", core) or words[0][:1] in "#@(&":
+        if not _TWO_LETTERS.search(core) or words[0][:1] in "#@(&":
             return False  # emoji, phone numbers, hashtags, "(1/2)"
         low = core.lower()
-        first = re.sub(r"[^a-z]", "", words[0].lower())
-        if first in _WH or first in _NEVER_VERB_OPENERS - {"your", "the", "a", "an", "ur"} or first in _SOFTENERS:
+        first = _NON_LETTERS.sub("", words[0].lower())
+        if first in _WH or first in _NEVER_NOUN_OPENERS or first in _SOFTENERS:
             return False
         lem = _lemmas(first) if first else {}
         if (lem and not (set(lem) & {"NOUN", "ADJ", "PROPN", "NUM"}) and first not in ("your", "the", "a", "an", "ur")

@@ -97,7 +97,12 @@ class CompiledRule:
     _quick_regexes: list[re.Pattern[str]] | None = None
     _anchored: bool = False
     _live_last: tuple | None = None
-    _gate: frozenset[str] | None = None
+    # every regex's strongest literal set, joined: no match without one of these (None: unknown)
+    gate: frozenset[str] | None = field(init=False, default=None)
+
+    def __post_init__(self):
+        if self.literals and None not in self.literals:
+            self.gate = frozenset().union(*(lits[0] for lits in self.literals))
 
     def _quick_res(self) -> list[re.Pattern[str]]:
         """The regexes for the whole-text pre-check. `^` means the start of a *sentence*
@@ -133,15 +138,15 @@ class CompiledRule:
     def quick(self, text: str, text_keys: set[str] | None = None, low: str | None = None) -> bool:
         """Could the rule match somewhere in `text`? False only when it cannot. `text_keys`
         (prefilter.word_keys) and `low` (prefilter.literal_haystack) are computed once per text."""
-        if self.keys is not None and text_keys is not None and self.keys.isdisjoint(text_keys):
+        keys = self.keys
+        if keys is not None and text_keys is not None and keys.isdisjoint(text_keys):
             return False
-        if low is not None and self.literals and None not in self.literals:
-            # one string of the gate (every regex's strongest literal set) must be present; then
-            # a regex whose literals are all present is live. find_lexical / candidate() scan
-            # each sentence once anyway, so a whole-text regex search here would scan it twice.
-            if self._gate is None:
-                self._gate = frozenset().union(*(lits[0] for lits in self.literals))
-            return any(map(low.__contains__, self._gate)) and bool(self._live(low))
+        gate = self.gate
+        if gate is not None and low is not None:
+            # one string of the gate must be present; then a regex whose literals are all present
+            # is live. find_lexical / candidate() scan each sentence once anyway, so a whole-text
+            # regex search here would only scan it twice.
+            return any(map(low.__contains__, gate)) and bool(self._live(low))
         if self.kind in ("phrases", "regex"):
             quick = self._quick_res()
             return self._anchored or any(r.search(text) for r in quick)
