@@ -171,10 +171,21 @@ def test_score_formula_on_mixed_texts():
         if not report.findings:
             expected = 100
         else:
-            expected = 100 - sum(penalty[f.severity] for f in report.findings) + min(
-                10, 5 * len(report.strengths))
+            spans = sorted((s.start, s.end) for s in report.strengths)
+            distinct = sum(1 for k, (a, _) in enumerate(spans) if k == 0 or a >= max(e for _, e in spans[:k]))
+            expected = 100 - sum(penalty[f.severity] for f in report.findings) + min(10, 5 * distinct)
             expected = max(0, min(100, expected))
         assert report.score == expected, report.text
+
+
+def test_overlapping_strengths_count_once():
+    """"I'm sorry for the wait" is an apology and a thank-you for waiting in the same words:
+    both are reported, the bonus is paid once. Strengths in different words still add up."""
+    one = coach().check("I'm sorry for the wait. Date of birth?")
+    assert sorted(s.rule for s in one.strengths) == ["PC902", "PC904"]
+    assert one.score == 95
+    two = coach().check("Thanks for waiting! I'm sorry about that. Date of birth?")
+    assert len(two.strengths) == 2 and two.score == 100
 
 
 def test_strengths_are_reported_apart_from_findings():

@@ -335,6 +335,14 @@ _WHETHER_BEFORE = re.compile(r"\b(?:tell|show|ask|check|see|confirm|know|find\s+
                              re.I)
 
 
+# A condition about the future before the request: what to do *if* something happens.
+_CONTINGENCY = re.compile(
+    r"\W*(?:if|should|in\s+case|in\s+the\s+event|whenever)\s+(?:(?:this|that|it|the\s+\w+|you[\s'’]\w*)\s+)?"
+    r"(?:\w+\s+){0,4}?(?:continues?|persists?|happens?\s+again|recurs?|comes?\s+back|returns?|still|"
+    r"again|keeps?|occurs?|doesn['’]?t|does\s+not|don['’]?t|isn['’]?t|is\s+not|fails?|stops?|changes?|"
+    r"arrives?|shows?\s+up|worsens?|gets?\s+worse)\b[^.!?]*?,?\s*(?:please|kindly|pls|plz)?\s*$", re.I)
+
+
 def _is_offer(s: str) -> bool:
     return any(not _WHETHER_BEFORE.search(s, 0, m.start()) for m in _OFFER.finditer(s))
 
@@ -407,13 +415,15 @@ _COURTESY_LEMMAS = {
     "imagine", "keep", "say", "tell", "hope", "know", "sleep", "chill", "cheer", "expect",
     "appreciate", "apologize", "apologise", "get", "love", "settle", "try", "need", "want",
     "guess", "bet", "shame", "promise", "rest", "sit", "try", "settle", "find", "understand", "believe",
+    "come",
 }
 # Courtesy verbs that still ask the customer to do something in some uses.
 _DEMAND_SOMETIMES = {"tell", "keep", "hold", "take", "have", "get", "try", "settle", "calm", "sit", "hang",
-                     "note", "find", "let"}
+                     "note", "find", "let", "come"}
 # ... and the words after them that keep them courtesies ("Get well soon", "Sit tight").
 _COURTESY_NEXT = {
-    "get": {"well", "better", "some", "home", "comfortable", "cosy", "cozy", "excited", "ready"},
+    "get": {"well", "better", "some", "home", "comfortable", "comfy", "cosy", "cozy", "excited", "ready"},
+    "come": {"check", "see", "visit", "say", "join", "by", "and", "fly", "stay"},  # invitations
     "try": {"not"},
     "settle": {"down", "in", "back"},
     "calm": {"down"},
@@ -676,6 +686,9 @@ class ImperativeRequest(Detector):
         if not neg and softened != (self.options.mode == "softened"):
             return []
         verb = doc[vi]
+        if softened and not neg and _CONTINGENCY.match(text, 0, verb.idx):
+            return []  # "If the fault comes back, please call us": polite advice for later
+            # (without "please", "If it still fails, restart the router." still reads as an order)
         lemma = _verb_lemma(verb.text)
         if neg and (lemma in {"worry", "hesitate", "forget", "panic", "stress", "fret", "be", "apologize",
                               "apologise", "thank", "feel"}

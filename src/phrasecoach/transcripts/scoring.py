@@ -5,6 +5,7 @@ The conversation score (a QA scorecard: start at 100, deduct per finding)::
     score = 100 - sum(points of every finding on every agent turn) + bonus, clamped to 0..100
     points: error 20, warning 10, info 4   (the message score's penalties, phrasecoach.score)
     bonus  = min(10, 5 * empathy strengths in agent turns), only when something was deducted
+             (strengths that overlap in one turn count once, as in the message score)
 
 So a conversation with no finding scores 100; one command ("Order number?") and one missed
 acknowledgement (PC701, warning) score 80; an apology elsewhere in the conversation gives 5
@@ -29,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import InputError
 from ..models import (CONVERSATION_CATEGORIES, FINDING_CATEGORIES, Applicability, Finding, Report,
                       Severity, Suggestion)
-from ..score import PENALTY, STRENGTH_BONUS, STRENGTH_CAP
+from ..score import PENALTY, STRENGTH_BONUS, STRENGTH_CAP, distinct_strengths
 from ..score import score as message_score
 from ..text import core_span, sentence_spans, upper_first
 from .model import ConversationResult, Deduction, Signal, Turn, TurnIn, TurnResult
@@ -128,7 +129,7 @@ def assemble(conv: Conversation, reports: list[Report], signals: SignalSet) -> C
             findings = tuple(sorted((*rep.findings, extra[i]), key=lambda f: (f.start, f.end, f.rule)))
             rep = rep.model_copy(update={"findings": findings,
                                          "score": message_score(findings, rep.strengths)})
-        n_strengths += len(rep.strengths)
+        n_strengths += distinct_strengths(rep.strengths)
         for f in rep.findings:
             counts[f.category] = counts.get(f.category, 0) + 1
             deductions.append(Deduction(turn=i, rule=f.rule, name=f.name, category=f.category,
