@@ -293,7 +293,8 @@ def render_html(agg: Aggregator, *, title: str, inputs: list[str], started: date
 <code>phrasecoach check</code>. Each conversation starts at 100 and loses points per finding:</p>
 <pre>score = 100 − Σ points(finding) + bonus        (clamped to 0…100)
 points: error 20 · warning 10 · info 4
-bonus  = min(10, 5 × empathy strengths), only when something was deducted</pre>
+bonus  = min(10, 5 × empathy strengths), only when something was deducted;
+         strengths that overlap in one turn count once</pre>
 <p>Every deduction in <code>conversations.jsonl</code> names its agent turn, the span of text and
 the rule. <b>missed-acknowledgment</b> (PC701) is the one conversation-level rule: the customer
 showed frustration, urgency or a long wait, and the agent's next reply did not acknowledge it.

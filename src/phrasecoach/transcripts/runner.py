@@ -335,7 +335,8 @@ def run(opts: RunOptions) -> RunResult:
         "fail_under": opts.fail_under,
         **summary,
         "formula": "score = 100 - sum(points per finding on agent turns; error 20, warning 10, "
-                   "info 4) + min(10, 5 * empathy strengths) when anything was deducted; 0..100",
+                   "info 4) + min(10, 5 * empathy strengths, overlapping ones counted once) when anything "
+                   "was deducted; 0..100",
     }
 
     written: list[Path] = []
