@@ -40,9 +40,10 @@ def is_english_word(word: str) -> bool:
 
 
 def _explained(text: str, term: str) -> bool:
-    """'return authorization (RMA)' or 'RMA (return authorization)' anywhere in the message."""
+    """'return authorization (RMA)', 'air waybill (AWB, tracking number)' or 'RMA (return
+    authorization)' anywhere in the message."""
     t = re.escape(term)
-    return re.search(rf"\(\s*{t}\s*\)|\b{t}\s*\((?!\s*\))|\b{t}\s+(?:stands\s+for|means|is\s+short\s+for)\b",
+    return re.search(rf"\(\s*{t}\s*[),]|\b{t}\s*\((?!\s*\))|\b{t}\s+(?:stands\s+for|means|is\s+short\s+for)\b",
                      text) is not None
 
 
@@ -123,15 +124,34 @@ class GlossaryTerm(Detector):
             if _explained(text, m.group()) or plain.lower() in text.lower():
                 continue
             acronymish = _acronymish(key)
+            if acronymish and _NAME_AFTER.match(text, m.end()):
+                continue  # "the T2 bus", "the M5 motorway": the code names something else here
             at_start = not text[start: m.start()].strip(" \t\"'“(")
-            repl = f"{plain} ({m.group()})" if acronymish else plain
+            m_end = m.end()
+            if acronymish:
+                # "IMEI number" -> "phone serial number (IMEI)": the plain words already end in
+                # the noun that follows, so it is taken into the span instead of said twice
+                tail = re.match(r"\s+([A-Za-z]+)\b", text[m_end:end])
+                if tail and plain.lower().split()[-1] == tail.group(1).lower():
+                    m_end += tail.end()
+                inner = re.fullmatch(r"(.*?)\s*\((.+)\)", plain)
+                # "air waybill (tracking number)" -> "air waybill (AWB, tracking number)"
+                repl = (f"{inner.group(1)} ({m.group()}, {inner.group(2)})" if inner
+                        else f"{plain} ({m.group()})")
+            else:
+                repl = plain
             if at_start:
                 repl = repl[:1].upper() + repl[1:]
-            out.append(Match(m.start(), m.end(), groups={"term": m.group(), "plain": plain},
+            out.append(Match(m.start(), m_end, groups={"term": m.group(), "plain": plain},
                              suggestions=[Suggestion(replacement=repl,
                                                      applicability=Applicability.safe,
                                                      title="Say it in plain words")]))
         return out
+
+
+# After a code, a word that makes it the name of a route, vehicle or place, not team shorthand.
+_NAME_AFTER = re.compile(r"\s+(?:bus|buses|train|trains|tram|route|road|motorway|highway|platform|"
+                         r"terminal|station|stop|shuttle|coach|building|car|model|engine)\b", re.I)
 
 
 def _acronymish(term: str) -> bool:
