@@ -168,10 +168,14 @@ class Coach:
         pend = [self._lexical(t) for t in texts]
         self._parse_layer(pend)
         reports = [self._report(p) for p in pend]
-        # the safe rewrite of every text in the chunk, re-checked together (one nlp.pipe per pass)
-        fixed = self._converge_many([(r.text, list(r.findings)) for r in reports], Applicability.safe)
-        return [r if not edits else r.model_copy(update={"rewritten": new, "edits": tuple(edits)})
-                for r, (new, edits) in zip(reports, fixed)]
+        # the safe rewrite of every text with a finding, re-checked together (one nlp.pipe per pass)
+        todo = [i for i, r in enumerate(reports) if r.findings]
+        fixed = self._converge_many([(reports[i].text, list(reports[i].findings)) for i in todo],
+                                    Applicability.safe)
+        for i, (new, edits) in zip(todo, fixed):
+            if edits:
+                reports[i] = reports[i].model_copy(update={"rewritten": new, "edits": tuple(edits)})
+        return reports
 
     def _lexical(self, text: str) -> _Pending:
         if not isinstance(text, str):
