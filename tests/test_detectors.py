@@ -216,8 +216,9 @@ def test_pleasantries_are_not_requests(doc):
 
 
 def test_info_nouns_option_makes_the_ask_personal():
-    (m,) = bare_noun().find_parsed(WARRANTY, 0)
-    assert suggestions(m)[0][0] == "May I have the warranty?"
+    # a bare noun the detector does not know as information is a guess or a check ("Weather?",
+    # "A latte with vanilla?"), not a demand; a team's own info noun makes it one
+    assert bare_noun().find_parsed(WARRANTY, 0) == []
     (m,) = bare_noun(info_nouns=["warranty"]).find_parsed(WARRANTY, 0)
     assert suggestions(m)[0] == ("May I have your warranty?", SAFE)
 

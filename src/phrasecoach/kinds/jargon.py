@@ -23,7 +23,8 @@ _PLACE_BEFORE = re.compile(r"\b(?:from|to|at|in|into|out\s+of|via|through|betwee
                            r"departing|arriving|landing|land|fly|flying|flight|flights|hub|"
                            r"connecting|connection|airport)\s+$", re.I)
 _PLACE_AFTER = re.compile(r"^(?:\s*[-–/>]\s*[A-Z]{3}\b|\s+to\s+[A-Z]{3}\b|\s+(?:airport|terminal|gate|flights?|"
-                          r"hub|station|location|office|store|branch|team|staff|and\s+[A-Z]{3}\b))")
+                          r"hub|station|location|office|store|branch|team|staff|baggage|lounge|counter|"
+                          r"ticket\s+counter|desk|ramp|weather|delays?|and\s+[A-Z]{3}\b))")
 _FUNCTION_WORDS = {
     "and", "but", "the", "not", "for", "are", "was", "has", "had", "you", "our", "its", "all",
     "any", "can", "may", "will", "hey", "yes", "omg", "lol", "thx", "pls", "plz", "est",

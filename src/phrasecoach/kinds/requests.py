@@ -833,6 +833,7 @@ PERSONAL_NOUNS = {
     "firstname", "lastname", "dob", "zipcode", "post", "ssn", "plate", "model", "make",
     "version", "browser", "device", "os", "serial", "sku", "pnr", "mrn", "patient", "gp",
     "employer", "occupation", "age", "gender", "signature", "payee", "iccid", "sim",
+    "reason", "size", "colour", "color", "quantity", "amount", "preference", "availability",
 }
 _NOT_REQUESTS = {
     "problem", "thanks", "thank", "sorry", "welcome", "pleasure", "morning", "afternoon",
@@ -1006,8 +1007,8 @@ class BareNounRequest(Detector):
             return []  # "based account?" (… "US based account?")
         if not asks and not terminal and toks[0].lower_ in ("a", "an", "the"):
             return []  # "A member": a phrase cut off, not a request
-        if not informative and "?" not in terminal:
-            return []
+        if not informative:
+            return []  # "Weather?", "A latte with vanilla?", "November?": a guess or a check, not a demand
         return [Match(offset, offset + len(text),
                       suggestions=self._suggest(text, prefix, core, clause, please,
                                                 vocative, terminal, tail, toks, informative, clean))]
