@@ -78,6 +78,7 @@ class TagAttrs:
         # (tag, lower) -> [(order, checks, offset, attrs)]; None in the key = any value
         self._by_key: dict[tuple, list] = defaultdict(list)
         self._general: list = []
+        self._combos: dict[tuple[str, str], list] = {}
         for order, p in enumerate(patterns):
             attrs = {k: v for k, v in p["attrs"].items() if k in SET_ATTRS}
             if not attrs:
@@ -114,29 +115,45 @@ class TagAttrs:
                             return False
         return True
 
+    def _entries(self, tag: str, low: str) -> list:
+        """The single-token patterns that may apply to a (tag, word), in pattern order, with the
+        attributes already named for setattr (cached: a few thousand pairs cover a corpus)."""
+        got = self._combos.get((tag, low))
+        if got is None:
+            by_key = self._by_key
+            merged = sorted((e for key in ((tag, low), (tag, None), (None, low), (None, None))
+                             for e in by_key.get(key, ())), key=lambda e: e[0])
+            got = [(order, checks, [(_attr_name(a), v) for a, v in attrs.items()])
+                   for order, checks, attrs in merged]
+            if len(self._combos) >= 65536:
+                self._combos.clear()
+            self._combos[(tag, low)] = got
+        return got
+
     def __call__(self, doc):
         toks = list(doc)
-        found: list[list] = [[] for _ in toks]
-        by_key = self._by_key
-        for i, t in enumerate(toks):
-            tag, low = t.tag_, t.lower_
-            hits = found[i]
-            for key in ((tag, low), (tag, None), (None, low), (None, None)):
-                for order, checks, attrs in by_key.get(key, ()):
-                    if all(_ok(t, a, v) for a, v in checks):
-                        hits.append((order, attrs))
+        extra: dict[int, list] = {}  # multi-token patterns: token index -> [(order, attrs)]
         for order, pat, target, attrs in self._general:
             n = len(pat)
             for s in range(len(toks) - n + 1):
                 if all(_ok(toks[s + k], a, v) for k in range(n) for a, v in pat[k].items()):
-                    found[s + target].append((order, attrs))
-        for t, hits in zip(toks, found):
-            if hits:
-                hits.sort(key=lambda h: h[0])
-                for _, attrs in hits:
-                    for attr, val in attrs.items():
-                        setattr(t, _READ.get(attr) or attr.lower() + "_", val)
+                    extra.setdefault(s + target, []).append(
+                        (order, (), [(_attr_name(a), v) for a, v in attrs.items()]))
+        for i, t in enumerate(toks):
+            entries = self._entries(t.tag_, t.lower_)
+            if i in extra:
+                entries = sorted([*entries, *extra[i]], key=lambda e: e[0])
+            # every check reads the token as the parser left it, then the sets apply in order
+            chosen = [sets for _order, checks, sets in entries
+                      if not checks or all(_ok(t, a, v) for a, v in checks)]
+            for sets in chosen:
+                for name, val in sets:
+                    setattr(t, name, val)
         return doc
+
+
+def _attr_name(attr: str) -> str:
+    return _READ.get(attr) or attr.lower() + "_"
 
 
 def _values(val) -> list | None:
