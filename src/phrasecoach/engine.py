@@ -201,15 +201,14 @@ class Coach:
                     st = text[s:e]
                     if self._parse_all:
                         rs = quick
-                    elif every:  # agents repeat their sentences: a quarter of the corpus's are repeats
-                        rs = cache.get(st)
+                    else:  # agents repeat their sentences: a quarter of the corpus's are repeats
+                        rs = cache.get(st) if every else None
                         if rs is None:
                             rs = [r for r in quick if r.candidate(st)]
-                            if len(cache) >= _CANDIDATE_CACHE:
-                                cache.clear()
-                            cache[st] = rs
-                    else:
-                        rs = [r for r in quick if r.candidate(st)]
+                            if every:
+                                if len(cache) >= _CANDIDATE_CACHE:
+                                    cache.clear()
+                                cache[st] = rs
                     if rs:
                         p.jobs.append((i, rs))
         return p

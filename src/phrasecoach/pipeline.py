@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from contextlib import nullcontext
 from pathlib import Path
 
 from .errors import ModelLoadError
@@ -53,7 +54,7 @@ def load_pipeline(name: str, *, fast_attrs: bool = True):
     from thinc.api import NumpyOps, use_ops
 
     try:
-        with use_ops("numpy", use_blis=False) if _numpy_ops_ok(NumpyOps) else _null():
+        with use_ops("numpy", use_blis=False) if _numpy_ops_ok(NumpyOps) else nullcontext():
             nlp = spacy.load(name, exclude=["ner", "lemmatizer"])
     except OSError as e:
         raise ModelLoadError(f"cannot load the spaCy pipeline `{name}`: {str(e).splitlines()[0][:200]}",
@@ -75,7 +76,7 @@ class TagAttrs:
     """
 
     def __init__(self, patterns: list[dict]):
-        # (tag, lower) -> [(order, checks, offset, attrs)]; None in the key = any value
+        # (tag, lower) -> [(order, checks, attrs)]; None in the key = any value
         self._by_key: dict[tuple, list] = defaultdict(list)
         self._general: list = []
         self._combos: dict[tuple[str, str], list] = {}
@@ -248,12 +249,4 @@ def _numpy_ops_ok(ops_cls) -> bool:
         ops_cls(use_blis=False)
         return True
     except TypeError:  # an older thinc without the flag
-        return False
-
-
-class _null:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *a):
         return False

@@ -354,13 +354,13 @@ def _opening_starts(s: str) -> tuple[int, ...]:
     m = _LEAD_ADV.match(s)
     if m:
         starts.append(m.end())
-    # (an introduction only adds openings at its breaks or after a label: look for those first)
-    if (_LABEL.match(s) or _OPENING_BREAK.search(s, 0, 160)) and ImperativeRequest._intro_could_open(s):
-        for c in list(_OPENING_BREAK.finditer(s, 0, 160))[:3]:
-            starts.append(c.end())
-        m = _LABEL.match(s)
-        if m:
-            starts.append(m.end())
+    # an introduction only adds openings at its breaks or after a label: find those first
+    breaks = list(_OPENING_BREAK.finditer(s, 0, 160))[:3]
+    label = _LABEL.match(s)
+    if (breaks or label) and ImperativeRequest._intro_could_open(s):
+        starts.extend(c.end() for c in breaks)
+        if label:
+            starts.append(label.end())
     return tuple(starts)
 
 
@@ -918,14 +918,10 @@ _PERSONAL_RX = _word_rx(PERSONAL_NOUNS)
 
 _TWO_LETTERS = re.compile(r"[A-Za-z]{2}")
 _NON_LETTERS = re.compile(r"[^a-z]")
-_NEVER_NOUN_OPENERS = frozenset(_NEVER_VERB_OPENERS - {"your", "the", "a", "an", "ur"})
-# A first word (letters and apostrophes only) that rejects a sentence before _np_parts runs:
-# one that never opens a noun phrase, unless it may open the _NP_INTRO prefix ("Thanks, …").
+# First words that never open a bare noun phrase ("We …", "I'm …", "Please …").
+_NEVER_NOUN_FIRST = frozenset(_WH | (_NEVER_VERB_OPENERS - {"your", "the", "a", "an", "ur"}) | _SOFTENERS)
+# The first word of a sentence, when it is letters and apostrophes only.
 _FIRST_TOKEN = re.compile(r"\s*([A-Za-z'’]+)[,.!?;:]*(?:\s|$)")
-_NP_INTRO_STARTERS = {"ok", "okay", "great", "perfect", "thanks", "thank", "sure", "right", "alright",
-                      "and", "also", "lastly", "finally", "next", "now", "so", "cool", "lovely",
-                      "brilliant", "awesome", "got", "noted", "understood", "as", "like", "plus"}
-_NOUN_FAST_REJECT = frozenset((_WH | _NEVER_NOUN_OPENERS | _SOFTENERS) - _NP_INTRO_STARTERS)
 
 
 class BareNounRequest(Detector):
@@ -950,9 +946,12 @@ class BareNounRequest(Detector):
     def candidate(self, sentence: str) -> bool:
         if sentence.count(" ") > self.options.max_words + 12:
             return False  # far too long for a bare noun phrase, even with an opening and a tail
+        # the first-word test below, before splitting the sentence, when no _NP_INTRO prefix
+        # ("Thanks, …") can move the noun phrase's start
         m = _FIRST_TOKEN.match(sentence)
-        if m and _NON_LETTERS.sub("", m.group(1).lower()) in _NOUN_FAST_REJECT:
-            return False  # "We …", "I'm …", "Thanks for …": the test below, without splitting the sentence
+        if (m and _NON_LETTERS.sub("", m.group(1).lower()) in _NEVER_NOUN_FIRST
+                and not _NP_INTRO.match(sentence.strip())):
+            return False
         parts = _np_parts(sentence.strip())
         if parts is None:
             return False
@@ -964,7 +963,7 @@ class BareNounRequest(Detector):
             return False  # emoji, phone numbers, hashtags, "(1/2)"
         low = core.lower()
         first = _NON_LETTERS.sub("", words[0].lower())
-        if first in _WH or first in _NEVER_NOUN_OPENERS or first in _SOFTENERS:
+        if first in _NEVER_NOUN_FIRST:
             return False
         lem = _lemmas(first) if first else {}
         if (lem and not (set(lem) & {"NOUN", "ADJ", "PROPN", "NUM"}) and first not in ("your", "the", "a", "an", "ur")
@@ -999,16 +998,14 @@ class BareNounRequest(Detector):
         n_words = len([t for t in toks if not t.is_punct])
         if n_words > self.options.max_words:
             return []
-        if not asks and not informative:
-            return []
+        if not informative:
+            return []  # "Weather?", "A latte with vanilla?", "November?": a guess or a check, not a demand
         if not prefix and not asks and core[:1].islower():
             return []  # "email and contact number." continues a message split in two
         if not prefix and toks[0].text[:1].islower() and toks[0].tag_ in ("VBN", "VBG"):
             return []  # "based account?" (… "US based account?")
         if not asks and not terminal and toks[0].lower_ in ("a", "an", "the"):
             return []  # "A member": a phrase cut off, not a request
-        if not informative:
-            return []  # "Weather?", "A latte with vanilla?", "November?": a guess or a check, not a demand
         return [Match(offset, offset + len(text),
                       suggestions=self._suggest(text, prefix, core, clause, please,
                                                 vocative, terminal, tail, toks, informative, clean))]

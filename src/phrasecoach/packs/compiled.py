@@ -163,7 +163,7 @@ class CompiledRule:
             return self.trigger.search(sentence) is not None
         return True
 
-    def _live(self, low: str) -> list[re.Pattern[str]] | list[bool]:
+    def _live(self, low: str) -> list[re.Pattern[str]]:
         """The regexes whose required literals are all in `low` (the last answer is kept, as
         find_lexical asks again for each sentence of the same text)."""
         last = self._live_last
