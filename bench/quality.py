@@ -1,10 +1,21 @@
-"""Precision and recall per category on a labelled set (default: tests/data/devset.jsonl).
+"""How often phrasecoach is right, on four kinds of text, side by side.
 
-    python bench/quality.py [FILE.jsonl] [--errors]
+    python bench/quality.py                  # every set, per category, at each rule level
+    python bench/quality.py --rules          # per rule: findings and precision with its 95 % interval
+    python bench/quality.py --errors         # item-level misses and false alarms: dev sets only
+    python bench/quality.py --record         # write rules/core/measured.json (what `rules list` shows)
 
-Each line: {"text": ..., "labels": [categories it should be flagged for], "strengths": ["empathy"]?}.
-A sentence counts as a true positive for a category when phrasecoach reports at least one
-finding of that category on it. `--errors` lists the false positives and misses.
+The sets (docs/quality.md says how each was made):
+- `gold-holdout`: 900 real agent turns from ../shared/corpus, annotated by hand before any rule was
+  tuned on them, frozen. The figure to quote. Read in aggregate only.
+- `gold-dev`: 1,211 more real turns, annotated the same way; rules are tuned on them.
+- `judged`: corpus findings of rules too rare in gold-dev, drawn at random and judged by hand.
+- `blind`: sentences written from docs/annotation.md by someone who never saw the rules. Aggregate only.
+- `sentences`: tests/data/devset.jsonl, written by the rules' authors. Secondary: the rules were
+  tuned on it, so it says little about anyone else's text.
+
+Real-turn figures are per finding (a finding is right when it overlaps a clear gold span of its
+category; phrasecoach.goldset); sentence figures are per sentence and category.
 """
 
 from __future__ import annotations
@@ -17,70 +28,232 @@ from collections import Counter
 from pathlib import Path
 
 from phrasecoach import Coach
-from phrasecoach.models import FINDING_CATEGORIES
+from phrasecoach.goldset import CATEGORIES, Tally, customer_context, evaluate, load_gold
+from phrasecoach.levels import (LEVELS, MEASURED_FILE, MIN_JUDGED, MIN_LOWER_BOUND, MIN_PRECISION,
+                                clears_bar, wilson)
 
 ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus" / "transcripts.jsonl"
+GOLD = ROOT / "tests" / "data" / "gold"
+BLIND = ROOT / "tests" / "data" / "blind" / "sentences.jsonl"
+SENTENCES = ROOT / "tests" / "data" / "devset.jsonl"
+JUDGED = GOLD / "judged.jsonl"
 
 
-def evaluate(coach: Coach, rows: list[dict]) -> dict:
+def _fmt(x: float) -> str:
+    return "  -  " if x != x else f"{x:5.2f}"
+
+
+# ---- sentence sets ---------------------------------------------------------------------
+def sentence_rows(path: Path) -> list[dict]:
+    """devset rows as they are; blind rows ({labels: [{category, quote}], strengths}) folded to categories."""
+    rows = []
+    for line in path.read_text("utf-8").splitlines():
+        if not line.strip():
+            continue
+        r = json.loads(line)
+        labels = r.get("labels", [])
+        cats = sorted({x["category"] if isinstance(x, dict) else x for x in labels})
+        strengths = r.get("strengths", [])
+        rows.append({"text": r["text"], "context": r.get("context"), "labels": cats,
+                     "empathy": bool(strengths) and strengths != [] and strengths is not None})
+    return rows
+
+
+def sentence_eval(coach: Coach, rows: list[dict]) -> dict:
     tp, fp, fn = Counter(), Counter(), Counter()
     errors = []
-    reports = list(coach.check_many([r["text"] for r in rows]))
+    reports = list(coach.check_many([r["text"] for r in rows], contexts=[r["context"] for r in rows]))
+    clean = clean_flagged = 0
     for row, rep in zip(rows, reports):
-        gold = set(row.get("labels", []))
-        if "empathy" in row.get("strengths", []):
-            gold.add("empathy")
-        pred = {f.category for f in rep.findings}
-        if rep.strengths:
-            pred.add("empathy")
-        for cat in (*FINDING_CATEGORIES, "empathy"):
+        gold = set(row["labels"]) | ({"empathy"} if row["empathy"] else set())
+        pred = {f.category for f in rep.findings} | ({"empathy"} if rep.strengths else set())
+        if not row["labels"]:
+            clean += 1
+            clean_flagged += bool(rep.findings)
+        for cat in (*CATEGORIES, "empathy"):
             if cat in pred and cat in gold:
                 tp[cat] += 1
             elif cat in pred:
                 fp[cat] += 1
-                errors.append(("FP", cat, row["text"], [(f.rule, f.text) for f in rep.findings
-                                                          if f.category == cat]))
+                errors.append(("FP", cat, row["text"], [(f.rule, f.text) for f in rep.findings if f.category == cat]))
             elif cat in gold:
                 fn[cat] += 1
                 errors.append(("FN", cat, row["text"], []))
-    return {"tp": tp, "fp": fp, "fn": fn, "errors": errors, "n": len(rows),
-            "clean": sum(1 for r in rows if not r.get("labels")),
-            "clean_flagged": sum(1 for r, rep in zip(rows, reports)
-                                 if not r.get("labels") and rep.findings)}
+    return {"tp": tp, "fp": fp, "fn": fn, "errors": errors, "n": len(rows), "clean": clean,
+            "clean_flagged": clean_flagged}
+
+
+def print_sentences(name: str, res: dict) -> dict:
+    print(f"\n{name}: {res['n']} sentences, {res['clean']} clean "
+          f"({res['clean_flagged']} of them flagged, {res['clean_flagged'] / max(1, res['clean']):.1%})")
+    print(f"  {'category':<12} {'precision':>9} {'recall':>7}   tp  fp  fn")
+    tot = Counter()
+    for cat in (*CATEGORIES, "empathy"):
+        tp, fp, fn = res["tp"][cat], res["fp"][cat], res["fn"][cat]
+        if cat != "empathy":
+            tot.update(tp=tp, fp=fp, fn=fn)
+        p = tp / (tp + fp) if tp + fp else float("nan")
+        r = tp / (tp + fn) if tp + fn else float("nan")
+        print(f"  {cat:<12} {_fmt(p):>9} {_fmt(r):>7} {tp:>4} {fp:>3} {fn:>3}")
+    p = tot["tp"] / (tot["tp"] + tot["fp"]) if tot["tp"] + tot["fp"] else float("nan")
+    r = tot["tp"] / (tot["tp"] + tot["fn"]) if tot["tp"] + tot["fn"] else float("nan")
+    print(f"  {'all six':<12} {_fmt(p):>9} {_fmt(r):>7} {tot['tp']:>4} {tot['fp']:>3} {tot['fn']:>3}")
+    return {"precision": p, "recall": r, "clean_flagged": res["clean_flagged"] / max(1, res["clean"])}
+
+
+# ---- real turns ------------------------------------------------------------------------
+def print_turns(name: str, n: int, tallies: dict[str, Tally]) -> dict:
+    print(f"\n{name}: {n} real agent turns; precision = right / findings (borderline counts as "
+          "wrong), [95% interval]; recall = clear gold spans found")
+    summary = {}
+    for lv in LEVELS:
+        t = tallies[lv]
+        print(f"  level {lv}:")
+        print(f"    {'category':<12} {'findings':>8} {'right':>5} {'precision':>9} {'[95% CI]':>13} {'recall':>6} {'gold':>5}")
+        right = n_all = found = gold = 0
+        for cat in (*CATEGORIES, "empathy"):
+            p, lo, hi, nf = t.precision(cat)
+            r, g = t.recall(cat)
+            print(f"    {cat:<12} {nf:>8} {t.right[cat]:>5} {_fmt(p):>9}  [{lo:.2f}-{hi:.2f}] {_fmt(r):>6} {g:>5}")
+            if cat != "empathy":
+                right += t.right[cat]
+                n_all += nf
+                found += t.found[cat]
+                gold += g
+        lo, hi = wilson(right, n_all)
+        p = right / n_all if n_all else float("nan")
+        r = found / gold if gold else float("nan")
+        print(f"    {'all six':<12} {n_all:>8} {right:>5} {_fmt(p):>9}  [{lo:.2f}-{hi:.2f}] {_fmt(r):>6} {gold:>5}")
+        summary[lv] = {"findings": n_all, "right": right, "precision": p, "low": lo, "recall": r}
+    return summary
+
+
+def judged_tally(coach: Coach) -> Tally:
+    """Precision of each rule on the judged corpus findings that it still produces."""
+    t = Tally()
+    if not JUDGED.is_file():
+        return t
+    rows = [json.loads(x) for x in JUDGED.read_text("utf-8").splitlines() if x.strip()]
+    want = {r["id"] for r in rows}
+    convs = {}
+    with CORPUS.open(encoding="utf-8") as fh:
+        for line in fh:
+            c = json.loads(line)
+            if c["id"] in want:
+                convs[c["id"]] = c
+    keys = sorted({(r["id"], r["turn"]) for r in rows})
+    texts = [convs[i]["turns"][k]["text"] for i, k in keys]
+    ctxs = [customer_context(convs[i]["turns"], k) or None for i, k in keys]
+    found = {}
+    for key, rep in zip(keys, coach.check_many(texts, contexts=ctxs)):
+        for f in (*rep.findings, *rep.strengths):
+            found[(*key, f.rule, f.start, f.end)] = True
+    for r in rows:
+        if (r["id"], r["turn"], r["rule"], r["start"], r["end"]) in found:
+            getattr(t, r["verdict"])[r["rule"]] += 1
+    return t
+
+
+def rule_table(coach: Coach, dev: Tally, judged: Tally) -> dict[str, dict]:
+    """Per rule: the gold-dev findings, topped up with judged corpus findings for rare rules."""
+    out = {}
+    for r in sorted(coach.rules, key=lambda r: r.id):
+        n_dev = dev.findings(r.id)
+        right, n = dev.right[r.id], n_dev
+        sets = ["gold-dev"] if n_dev else []
+        if judged.findings(r.id):
+            right += judged.right[r.id]
+            n += judged.findings(r.id)
+            sets.append("judged corpus findings")
+        lo, hi = wilson(right, n)
+        out[r.id] = {"findings": n, "correct": right, "precision": round(right / n, 3) if n else None,
+                     "low": round(lo, 3), "high": round(hi, 3), "set": " + ".join(sets) or "none",
+                     "level": r.spec.level, "clears_bar": clears_bar(right, n)}
+    return out
+
+
+def print_rules(table: dict[str, dict]) -> None:
+    print(f"\nper rule (gold-dev + judged corpus findings; bar for default: precision ≥ {MIN_PRECISION}, "
+          f"95% lower bound ≥ {MIN_LOWER_BOUND}, at least {MIN_JUDGED} findings if rare in gold)")
+    print(f"  {'rule':<7} {'level':<8} {'findings':>8} {'right':>5} {'precision':>9} {'[95% CI]':>13}  clears bar")
+    for rid, m in table.items():
+        p = m["precision"] if m["precision"] is not None else float("nan")
+        print(f"  {rid:<7} {m['level']:<8} {m['findings']:>8} {m['correct']:>5} {_fmt(p):>9}  "
+              f"[{m['low']:.2f}-{m['high']:.2f}]  {'yes' if m['clears_bar'] else 'no'}")
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("file", nargs="?", default=str(ROOT / "tests" / "data" / "devset.jsonl"))
-    ap.add_argument("--errors", action="store_true", help="list false positives and misses")
+    ap.add_argument("--rules", action="store_true", help="per-rule precision (gold-dev + judged)")
+    ap.add_argument("--errors", action="store_true",
+                    help="list false alarms and misses on the dev sets (never holdout or blind)")
+    ap.add_argument("--record", action="store_true", help=f"write rules/core/{MEASURED_FILE}")
+    ap.add_argument("--sets", default="sentences,gold-dev,gold-holdout,blind",
+                    help="which sets to run (comma-separated)")
+    ap.add_argument("--json", metavar="FILE", help="also write the summary figures as JSON")
     args = ap.parse_args(argv)
-    rows = [json.loads(line) for line in Path(args.file).read_text("utf-8").splitlines() if line.strip()]
-    coach = Coach()
+    sets = set(args.sets.split(","))
+    coach = Coach(level="preview")
+    rule_level = {r.id: r.spec.level for r in coach.rules}
     t0 = time.perf_counter()
-    res = evaluate(coach, rows)
-    dt = time.perf_counter() - t0
-    print(f"{res['n']} sentences from {args.file} ({dt:.1f} s)")
-    print(f"{'category':<12} {'precision':>9} {'recall':>7} {'F1':>6}   tp  fp  fn")
-    tot = Counter()
-    for cat in (*FINDING_CATEGORIES, "empathy"):
-        tp, fp, fn = res["tp"][cat], res["fp"][cat], res["fn"][cat]
-        if cat != "empathy":
-            tot["tp"] += tp
-            tot["fp"] += fp
-            tot["fn"] += fn
-        p = tp / (tp + fp) if tp + fp else float("nan")
-        r = tp / (tp + fn) if tp + fn else float("nan")
-        f1 = 2 * p * r / (p + r) if tp else 0.0
-        print(f"{cat:<12} {p:>9.2f} {r:>7.2f} {f1:>6.2f} {tp:>4} {fp:>3} {fn:>3}")
-    p = tot["tp"] / (tot["tp"] + tot["fp"]) if tot["tp"] + tot["fp"] else float("nan")
-    r = tot["tp"] / (tot["tp"] + tot["fn"]) if tot["tp"] + tot["fn"] else float("nan")
-    print(f"{'all six':<12} {p:>9.2f} {r:>7.2f} {2 * p * r / (p + r):>6.2f} "
-          f"{tot['tp']:>4} {tot['fp']:>3} {tot['fn']:>3}")
-    print(f"clean sentences flagged: {res['clean_flagged']} of {res['clean']}")
-    if args.errors:
-        for kind, cat, text, what in res["errors"]:
-            print(f"{kind} {cat:<11} {text!r} {what if what else ''}")
+    summary: dict = {}
+    if "sentences" in sets:
+        res = sentence_eval(coach.__class__(level="default"), sentence_rows(SENTENCES))
+        summary["sentences"] = print_sentences("sentences (tests/data/devset.jsonl, written by the rules' authors)", res)
+        if args.errors:
+            for kind, cat, text, what in res["errors"]:
+                print(f"  {kind} {cat:<11} {text!r} {what if what else ''}")
+    if not CORPUS.is_file():
+        print(f"\n{CORPUS} is absent: the real-turn gold sets need the corpus text; skipped")
+        sets -= {"gold-dev", "gold-holdout"}
+    dev_rules = None
+    if "gold-dev" in sets or args.rules or args.record:
+        turns = load_gold(GOLD / "dev.jsonl", CORPUS)
+        tallies = evaluate(coach, turns, rule_level)
+        dev_rules = tallies["rules"]
+        if "gold-dev" in sets:
+            summary["gold-dev"] = print_turns("gold-dev", len(turns), tallies)
+        if args.errors:
+            _print_turn_errors(coach, turns)
+    if "gold-holdout" in sets:
+        turns = load_gold(GOLD / "holdout.jsonl", CORPUS)
+        summary["gold-holdout"] = print_turns("gold-holdout (frozen; aggregate only)", len(turns),
+                                              evaluate(coach, turns, rule_level))
+    if "blind" in sets and BLIND.is_file():
+        res = sentence_eval(coach.__class__(level="default"), sentence_rows(BLIND))
+        summary["blind"] = print_sentences("blind (written from docs/annotation.md alone; aggregate only)", res)
+    if args.rules or args.record:
+        table = rule_table(coach, dev_rules, judged_tally(coach) if CORPUS.is_file() else Tally())
+        print_rules(table)
+        if args.record:
+            out = ROOT / "rules" / "core" / MEASURED_FILE
+            body = {"what": "precision of each core rule on real agent turns (bench/quality.py --record)",
+                    "bar": {"precision": MIN_PRECISION, "lower_bound": MIN_LOWER_BOUND},
+                    "rules": {k: {x: v[x] for x in ("findings", "correct", "precision", "low", "high", "set")}
+                              for k, v in table.items()}}
+            out.write_text(json.dumps(body, indent=1, ensure_ascii=False) + "\n", "utf-8")
+            print(f"wrote {out.relative_to(ROOT)}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(summary, indent=1), "utf-8")
+    print(f"\n({time.perf_counter() - t0:.1f} s)")
     return 0
+
+
+def _print_turn_errors(coach: Coach, turns) -> None:
+    """Item-level errors on gold-dev: rule, verdict, the finding, and the gold spans."""
+    from phrasecoach.goldset import judge
+
+    print("\ngold-dev errors (finding not right; clear gold spans missed)")
+    for turn, rep in zip(turns, coach.check_many([t.text for t in turns], contexts=[t.context for t in turns])):
+        verdicts = judge(turn, rep)
+        for rule, cat, v, s, e in verdicts:
+            if v != "right" and cat != "empathy":
+                print(f"  {v.upper():<10} {rule} {cat:<10} {turn.key}: {turn.text[s:e]!r}")
+        for p in turn.problems:
+            if p["clarity"] == "clear" and not any(
+                    c == p["category"] and s < p["end"] and p["start"] < e for _, c, _, s, e in verdicts):
+                print(f"  MISS       {p['category']:<16} {turn.key}: {turn.text[p['start']:p['end']]!r}")
 
 
 if __name__ == "__main__":

@@ -109,8 +109,8 @@ def cli(tmp_path_factory) -> dict[str, Result]:
 
 
 @lru_cache(maxsize=None)
-def rules():
-    return {r.id: r for r in Coach().rules}
+def rules(level: str = "preview"):
+    return {r.id: r for r in Coach(level=level).rules}
 
 
 # --------------------------------------------------------------------------------------
@@ -330,10 +330,15 @@ def test_rules_list(cli):
     p = cli[RULES_LIST]
     assert p.returncode == 0
     lines = p.lines()
-    assert len(lines) == len(rules())
-    assert [ln.split()[0] for ln in lines] == sorted(rules())
-    pc101 = next(ln for ln in lines if ln.startswith("PC101"))
-    assert pc101.split()[:4] == ["PC101", "command", "warning", "bare-noun-request"]
+    assert lines[0].split()[:5] == ["id", "category", "severity", "level", "precision"]
+    body = lines[1:-1]  # a header, then every rule of every level, then the legend
+    assert len(body) == len(rules())
+    assert [ln.split()[0] for ln in body] == sorted(rules())
+    pc101 = next(ln for ln in body if ln.startswith("PC101"))
+    assert pc101.split()[:4] == ["PC101", "command", "warning", "default"]
+    assert "bare-noun-request" in pc101
+    pc103 = next(ln for ln in body if ln.startswith("PC103"))
+    assert pc103.split()[3] == "picky"
     assert pc101.endswith(rules()["PC101"].spec.message)
 
 
@@ -356,7 +361,8 @@ def test_rules_show(cli):
     assert p.returncode == 0
     spec = rules()["PC101"].spec
     lines = p.lines()
-    assert lines[0].startswith("PC101 bare-noun-request  [command, warning]  (pack core, command.yaml:")
+    assert lines[0].startswith("PC101 bare-noun-request  [command, warning, level default]  (pack core, command.yaml:")
+    assert lines[1].startswith("precision on real agent turns: ")
     assert spec.message in lines
     assert "Why:" in lines and "  " + " ".join(spec.why.split()) in lines
     assert "  ✗ «Date of birth?»" in lines

@@ -236,18 +236,19 @@ def test_bare_noun_candidate_test(sentence, expected):
 
 # ---- ObligationRequest (lexical: it reads words, not the parse) ------------------------
 
-@pytest.mark.parametrize("text, form, best", [
-    ("You need to reset your password.", "you-need-to", "Could you reset your password?"),
+@pytest.mark.parametrize("text, form, best, applicability", [
+    # a necessity put as a favour changes what the customer is told: never applied unreviewed
+    ("You need to reset your password.", "you-need-to", "Could you reset your password?", UNSAFE),
     ("You'll have to fill out the claim form first.", "you-need-to",
-     "Could you fill out the claim form first?"),
-    ("I need your card number.", "i-need-your", "May I have your card number?"),
+     "Could you fill out the claim form first?", UNSAFE),
+    ("I need your card number.", "i-need-your", "May I have your card number?", SAFE),
     ("I need you to confirm the delivery address.", "i-need-your",
-     "Could you confirm the delivery address?"),
+     "Could you confirm the delivery address?", SAFE),
 ])
-def test_obligation_is_turned_into_a_request(text, form, best):
+def test_obligation_is_turned_into_a_request(text, form, best, applicability):
     (m,) = obligation(form).find_lexical(text, 0, len(text))
     assert (m.start, m.end) == (0, len(text))
-    assert suggestions(m)[0] == (best, SAFE)
+    assert suggestions(m)[0] == (best, applicability)
 
 
 def test_obligation_offsets_within_a_longer_message():

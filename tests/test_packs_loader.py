@@ -352,7 +352,7 @@ def test_user_pack_on_the_command_line(tmp_path):
                                                                   ("ACME002", "buddy")]
     assert out["rewritten"] == "I updated your request, buddy."
     listed = run_cli(["rules", "list", "--pack", str(ACME), "--select", "acme"], cwd=tmp_path)
-    assert [ln.split()[0] for ln in listed.stdout.splitlines()] == ["ACME001", "ACME002"]
+    assert [ln.split()[0] for ln in listed.stdout.splitlines()[1:-1]] == ["ACME001", "ACME002"]
 
 
 # --------------------------------------------------------------------------------------

@@ -41,7 +41,7 @@ def test_the_default_pipeline_uses_tag_attrs(pipelines):
 def test_same_attributes_as_the_ruler_on_examples_and_devset(pipelines):
     coach = Coach()
     texts = [e.text.replace("[[", "").replace("]]", "") for r in coach.rules for e in r.spec.examples.flag]
-    texts += [t for r in coach.rules for t in r.spec.examples.pass_]
+    texts += [t.text for r in coach.rules for t in r.spec.examples.pass_]
     texts += [json.loads(line)["text"] for line in (DATA / "devset.jsonl").read_text().splitlines()]
     texts += ["There is a   gap.", "I ain't sure.", "Is there anything else?", "\n", "Don't do that!"]
     assert _differences(*pipelines, texts) == []

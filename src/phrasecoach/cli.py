@@ -38,6 +38,9 @@ def _selection_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pack", action="append", metavar="DIR", help="add a rule pack folder")
     p.add_argument("--glossary", action="append", metavar="FILE", help="add a glossary YAML file")
     p.add_argument("--no-bundled", action="store_true", help="do not load the bundled core pack")
+    p.add_argument("--level", choices=["default", "picky", "preview"], default=None,
+                   help="default: rules measured precise on real agent turns; picky: also the "
+                        "less certain ones; preview: also new, unmeasured rules")
     p.add_argument("--config", metavar="FILE", help="config file (default: phrasecoach.toml or "
                                                     "[tool.phrasecoach] in pyproject.toml)")
 
@@ -48,7 +51,7 @@ def _split(values):
     return [x.strip() for v in values for x in v.split(",") if x.strip()]
 
 
-def _coach(args) -> Coach:
+def _coach(args, level: str | None = None) -> Coach:
     """CLI flags override the config file; --pack and --glossary add to it."""
     base = load_settings(args.config)
     packs, gloss = _split(args.pack), _split(args.glossary)
@@ -56,8 +59,15 @@ def _coach(args) -> Coach:
         args.config, select=_split(args.select), ignore=_split(args.ignore),
         packs=[*base.packs, *packs] if packs else None,
         glossary=[*base.glossary, *gloss] if gloss else None,
-        bundled=False if args.no_bundled else None, fail_on=getattr(args, "fail_on", None))
-    return Coach(settings=settings)
+        bundled=False if args.no_bundled else None, fail_on=getattr(args, "fail_on", None),
+        level=level or args.level)
+    coach = Coach(settings=settings)
+    if level is None and settings.level == "preview":
+        new = sorted(r.id for r in coach.rules if r.spec.level == "preview")
+        if new:
+            print(f"phrasecoach: warning: preview rules are on ({', '.join(new)}): new and not yet "
+                  "measured on real text, expect false alarms", file=sys.stderr)
+    return coach
 
 
 def _read_inputs(paths: list[str]) -> list[tuple[str, str]]:
@@ -115,7 +125,7 @@ def _colour(choice: str) -> bool:
 def cmd_check(args) -> int:
     coach = _coach(args)
     units = _units(_read_inputs(args.files), args.per_line)
-    reports = coach.check_many([u[2] for u in units])
+    reports = coach.check_many([u[2] for u in units], contexts=[args.context] * len(units))
     items = [(name, line, rep) for (name, line, _), rep in zip(units, reports)]
     if args.format == "json":
         sys.stdout.write(render_json(items))
@@ -136,11 +146,11 @@ def cmd_rewrite(args) -> int:
         if args.per_line:
             lines = _lines(text, keepends=True)
             new = "".join(
-                coach.rewrite(ln.rstrip("\r\n"), level).rewritten + ln[len(ln.rstrip("\r\n")):]
-                for ln in lines)
+                coach.rewrite(ln.rstrip("\r\n"), level, context=args.context).rewritten
+                + ln[len(ln.rstrip("\r\n")):] for ln in lines)
         else:
             body = text.rstrip("\r\n")
-            new = coach.rewrite(body, level).rewritten + text[len(body):]
+            new = coach.rewrite(body, level, context=args.context).rewritten + text[len(body):]
         if args.diff:
             src = name if name != "<stdin>" else "stdin"
             sys.stdout.writelines(difflib.unified_diff(
@@ -156,25 +166,40 @@ def cmd_rewrite(args) -> int:
 def cmd_rules(args) -> int:
     if args.rules_cmd == "test":
         return _rules_test(args)
-    coach = _coach(args)
+    coach = _coach(args, level=args.level or "preview")  # list every level unless one is asked for
     if args.rules_cmd == "list":
+        rules = sorted(coach.rules, key=lambda r: r.id)
         if args.format == "json":
-            print(json.dumps([r.to_dict() for r in sorted(coach.rules, key=lambda r: r.id)], indent=2, ensure_ascii=False))
+            print(json.dumps([{**r.to_dict(), "measured": coach.measured.get(r.id)} for r in rules],
+                             indent=2, ensure_ascii=False))
         else:
-            for r in sorted(coach.rules, key=lambda r: r.id):
-                print(f"{r.id:<8} {r.spec.category:<11} {r.severity.value:<8} {r.spec.name:<32} "
-                      f"{r.spec.message}")
+            print(f"{'id':<8} {'category':<11} {'severity':<8} {'level':<8} {'precision':<19} "
+                  f"{'name':<32} message")
+            for r in rules:
+                print(f"{r.id:<8} {r.spec.category:<11} {r.severity.value:<8} {r.spec.level:<8} "
+                      f"{_precision(coach.measured.get(r.id)):<19} {r.spec.name:<32} {r.spec.message}")
+            print("precision: right / judged findings on real agent turns, with the 95% lower "
+                  "bound (docs/quality.md); - not measured")
         return EXIT_OK
     rule = coach.rule(args.id)
     if rule is None:
         raise PhrasecoachError(f"no loaded rule `{args.id}`", hint="list them with `phrasecoach rules list`")
-    print(_show(rule))
+    print(_show(rule, coach.measured.get(rule.id)))
     return EXIT_OK
 
 
-def _show(r) -> str:
+def _precision(m: dict | None) -> str:
+    if not m or not m.get("findings"):
+        return "-"
+    return f"{m['precision']:.2f} (≥{m['low']:.2f}, n={m['findings']})"
+
+
+def _show(r, measured: dict | None = None) -> str:
     s = r.spec
-    lines = [f"{s.id} {s.name}  [{s.category}, {r.severity.value}]  (pack {r.pack}, {r.file.name}:{r.line})",
+    lines = [f"{s.id} {s.name}  [{s.category}, {r.severity.value}, level {s.level}]  "
+             f"(pack {r.pack}, {r.file.name}:{r.line})",
+             f"precision on real agent turns: {_precision(measured)}"
+             + (f" ({measured['set']})" if measured and measured.get("set") else ""),
              "", s.message, "", "Why:", "  " + " ".join(s.why.split()), "", "Flags:"]
     for e in s.examples.flag:
         lines.append(f"  ✗ {e.text.replace('[[', '«').replace(']]', '»')}")
@@ -182,7 +207,8 @@ def _show(r) -> str:
             lines.append(f"    → {e.rewrite}  (safe)")
         elif e.suggestion:
             lines.append(f"    → {e.suggestion}")
-    lines += ["", "Passes:"] + [f"  ✓ {p}" for p in s.examples.pass_]
+    lines += ["", "Passes:"] + [f"  ✓ {p.text}" + (f"   (customer: {p.context})" if p.context else "")
+                                for p in s.examples.pass_]
     return "\n".join(lines)
 
 
@@ -192,7 +218,7 @@ def _rules_test(args) -> int:
 
     packs = discover(Path(args.dir))
     ids = {r.spec.id for p in packs for r in p.rules}
-    settings = load_settings(args.config, packs=[args.dir], bundled=not args.alone)
+    settings = load_settings(args.config, packs=[args.dir], bundled=not args.alone, level="preview")
     coach = Coach(settings=settings)
     results = run_all(coach, ids)
     failed = [r for r in results if not r.ok]
@@ -224,6 +250,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--fail-on", choices=["info", "warning", "error", "none"], default=None,
                    help="exit 1 when a finding is at or above this severity (default: warning)")
     c.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    c.add_argument("--context", metavar="TEXT", default=None,
+                   help="the customer's last message: an acronym they used is not jargon, an "
+                        "instruction they asked for is not an order")
     _selection_args(c)
     c.set_defaults(func=cmd_check)
 
@@ -232,6 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--unsafe", action="store_true", help="also apply unsafe suggestions")
     r.add_argument("--diff", action="store_true", help="print a unified diff instead")
     r.add_argument("--per-line", action="store_true", help="each input line is its own message")
+    r.add_argument("--context", metavar="TEXT", default=None, help="the customer's last message")
     _selection_args(r)
     r.set_defaults(func=cmd_rewrite)
 

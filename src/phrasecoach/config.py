@@ -93,6 +93,9 @@ class Settings(BaseSettings):
                                           description="Per-rule severity overrides.")
     glossary: CommaList = Field(default_factory=list, description="Extra glossary YAML files.")
     fail_on: Literal["info", "warning", "error", "none"] = "warning"
+    level: Literal["default", "picky", "preview"] = Field(
+        "default", description="Which rules run: default, picky (also the less certain ones), "
+                               "preview (also new, unmeasured ones). See phrasecoach.levels.")
     parse: Literal["candidates", "all"] = Field(
         "candidates", description="Parse only candidate sentences (fast) or all of them.")
     # HTTP service

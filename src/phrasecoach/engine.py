@@ -19,6 +19,7 @@ from .errors import SelectionError
 from .kinds.base import DetectorContext, Match
 from .kinds.phrases import phrase_key_sets
 from .kinds.prefilter import literal_haystack, word_keys
+from .levels import included, measured
 from .models import Applicability, Edit, Finding, Report, RewriteResult, Severity, Strength
 from .packs.compiled import CompiledRule, compile_rule
 from .packs.loader import (LoadedPack, LoadedRule, bundled_packs_dir, check_unique, discover,
@@ -43,6 +44,7 @@ class _Pending:
     text: str
     sents: list[tuple[int, int]]
     quotes: list[tuple[int, int]]
+    context: str | None = None
     hits: list[tuple[CompiledRule, Match, tuple[int, int]]] = field(default_factory=list)
     jobs: list[tuple[int, list[CompiledRule]]] = field(default_factory=list)
 
@@ -62,13 +64,14 @@ class Coach:
                  packs: list[str | Path] | None = None, select: list[str] | None = None,
                  ignore: list[str] | None = None, severity: dict[str, str] | None = None,
                  glossary: list[str | Path] | None = None, model: str | None = None,
-                 bundled: bool | None = None, parse: str | None = None, nlp=None):
+                 bundled: bool | None = None, parse: str | None = None, level: str | None = None,
+                 nlp=None):
         if settings is None:
             settings = load_settings(
                 config, packs=[str(p) for p in packs] if packs is not None else None,
                 select=select, ignore=ignore, severity=severity,
                 glossary=[str(g) for g in glossary] if glossary is not None else None,
-                model=model, bundled=bundled, parse=parse)
+                model=model, bundled=bundled, parse=parse, level=level)
         self.settings = settings
         self.packs: list[LoadedPack] = []
         if settings.bundled:
@@ -92,14 +95,20 @@ class Coach:
             if not any(_selector_matches(sel, r) for r in all_loaded):
                 raise SelectionError(f"`{sel}` matches no rule, category or pack",
                                      hint="list them with `phrasecoach rules list`")
+        # A rule outside the level runs only when selected by its exact id (ruff's explicit select).
         chosen = [r for r in all_loaded
                   if (not settings.select or any(_selector_matches(s, r) for s in settings.select))
                   and not any(_selector_matches(s, r) for s in settings.ignore)
-                  and r.spec.status != "deprecated"]
+                  and r.spec.status != "deprecated"
+                  and (included(r.spec.level, settings.level) or r.spec.id in settings.select)]
         self.rules: list[CompiledRule] = [
             compile_rule(r, ctx, Severity(settings.severity[r.spec.id]) if r.spec.id in settings.severity else None)
             for r in chosen]
         self._by_id = {r.id: r for r in self.rules}
+        # precision measured on real agent turns, per rule id (levels.MEASURED_FILE in each pack)
+        self.measured: dict[str, dict] = {}
+        for pack in self.packs:
+            self.measured.update(measured(str(pack.path)))
         self._lex_rules = [r for r in self.rules if not r.needs_parse]
         # Phrase rules are found through one index of their forms' words (kinds.phrases);
         # the others are tried one by one behind their own key test.
@@ -146,42 +155,49 @@ class Coach:
         return self._by_id.get(rule_id)
 
     # ---- checking -----------------------------------------------------------------
-    def check(self, text: str) -> Report:
-        return next(iter(self.check_many([text])))
+    def check(self, text: str, context: str | None = None) -> Report:
+        """Check one message. `context` is the customer's last message: an acronym the customer
+        wrote first is not jargon, and an instruction they asked for is not an order."""
+        return next(iter(self.check_many([text], contexts=[context])))
 
-    def check_many(self, texts: Iterable[str], batch_size: int = 1024) -> Iterator[Report]:
+    def check_many(self, texts: Iterable[str], batch_size: int = 1024,
+                   contexts: Iterable[str | None] | None = None) -> Iterator[Report]:
         """Check many texts, streaming: parse-needing sentences go through `nlp.pipe` in batches.
 
+        `contexts`, if given, runs beside `texts`: the customer's last message before each.
         `batch_size` texts are checked together: only a few percent of their sentences need a
         parse, and 1,024 texts give the parser batches big enough to run at full speed (about
         10% faster than 256 on the corpus)."""
-        chunk: list[str] = []
+        chunk: list[tuple[str, str | None]] = []
+        ctx_iter = iter(contexts) if contexts is not None else None
         for t in texts:
-            chunk.append(t)
+            chunk.append((t, next(ctx_iter, None) if ctx_iter is not None else None))
             if len(chunk) >= batch_size:
                 yield from self._check_chunk(chunk)
                 chunk = []
         if chunk:
             yield from self._check_chunk(chunk)
 
-    def _check_chunk(self, texts: list[str]) -> list[Report]:
-        pend = [self._lexical(t) for t in texts]
+    def _check_chunk(self, items: list[tuple[str, str | None]]) -> list[Report]:
+        pend = [self._lexical(t, c) for t, c in items]
         self._parse_layer(pend)
         reports = [self._report(p) for p in pend]
         # the safe rewrite of every text with a finding, re-checked together (one nlp.pipe per pass)
         todo = [i for i, r in enumerate(reports) if r.findings]
-        fixed = self._converge_many([(reports[i].text, list(reports[i].findings)) for i in todo],
-                                    Applicability.safe)
+        fixed = self._converge_many([(reports[i].text, list(reports[i].findings), items[i][1])
+                                     for i in todo], Applicability.safe)
         for i, (new, edits) in zip(todo, fixed):
             if edits:
                 reports[i] = reports[i].model_copy(update={"rewritten": new, "edits": tuple(edits)})
         return reports
 
-    def _lexical(self, text: str) -> _Pending:
+    def _lexical(self, text: str, context: str | None = None) -> _Pending:
         if not isinstance(text, str):
             raise TypeError(f"check() takes str, not {type(text).__name__}")
+        if context is not None and not isinstance(context, str):
+            raise TypeError(f"context takes str, not {type(context).__name__}")
         sents = [c for c in (core_span(text, s, e) for s, e in sentence_spans(text)) if c[1] > c[0]]
-        p = _Pending(text=text, sents=sents, quotes=quote_spans(text))
+        p = _Pending(text=text, sents=sents, quotes=quote_spans(text), context=context or None)
         keys = word_keys(text)
         low = literal_haystack(text)
         phrase_rules = {r.id: r for k in keys & self._phrase_keys for r, words in self._phrase_index[k]
@@ -235,7 +251,7 @@ class Coach:
         for rule, m, sent in p.hits:
             if m.end <= m.start or inside_any(m.start, m.end, p.quotes):
                 continue
-            if rule.vetoed(text, m, sent):
+            if rule.vetoed(text, m, sent, p.context):
                 continue
             start, end = (sent if rule.spec.match.span == "sentence" else (m.start, m.end))
             key = (rule.id, start, end)
@@ -267,25 +283,24 @@ class Coach:
         return score_conversation(self, turns, **kwargs)
 
     # ---- rewriting ----------------------------------------------------------------
-    def rewrite(self, text: str, applicability: str | Applicability = "safe") -> RewriteResult:
+    def rewrite(self, text: str, applicability: str | Applicability = "safe",
+                context: str | None = None) -> RewriteResult:
         """Apply every suggestion up to `applicability` ('safe' or 'unsafe'), until stable."""
         level = Applicability(applicability)
         if level is Applicability.display:
             raise ValueError("display suggestions are never applied; use 'safe' or 'unsafe'")
-        report = self.check(text)
+        report = self.check(text, context=context)
         if level is Applicability.safe:
             return RewriteResult(text=text, rewritten=report.rewritten, edits=report.edits)
-        rewritten, edits = self._converge(text, list(report.findings), level)
+        rewritten, edits = self._converge_many([(text, list(report.findings), context)], level)[0]
         return RewriteResult(text=text, rewritten=rewritten, edits=tuple(edits))
 
-    def _converge(self, text: str, findings: list[Finding], level: Applicability) -> tuple[str, list[Edit]]:
-        return self._converge_many([(text, findings)], level)[0]
-
-    def _converge_many(self, items: list[tuple[str, list[Finding]]],
+    def _converge_many(self, items: list[tuple[str, list[Finding], str | None]],
                        level: Applicability) -> list[tuple[str, list[Edit]]]:
         """Apply non-overlapping edits, re-check, repeat until stable: ruff's fix loop, run for
         many texts at once so each pass parses all their candidate sentences in one batch."""
-        state = [[text, text, list(findings), []] for text, findings in items]  # original, current, findings, edits
+        contexts = [c for _, _, c in items]
+        state = [[text, text, list(findings), []] for text, findings, _ in items]  # original, current, findings, edits
         active = list(range(len(state)))
         for _ in range(MAX_REWRITE_PASSES):
             changed = []
@@ -302,7 +317,7 @@ class Coach:
                 changed.append(i)
             if not changed:
                 break
-            pend = [self._lexical(state[i][1]) for i in changed]
+            pend = [self._lexical(state[i][1], contexts[i]) for i in changed]
             self._parse_layer(pend)
             for i, p in zip(changed, pend):
                 state[i][2] = list(self._report(p).findings)

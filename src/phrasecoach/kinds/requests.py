@@ -1351,7 +1351,10 @@ class ObligationRequest(Detector):
         if shout:
             head, ask, following = head.upper(), ask.upper(), following.upper()
         repl = lead + _assemble(f"{head} ", ask, following, term, tail, capital)
-        simple = (safe_prefix and (not term or term in (".", "!", "...", "…") or set(term) <= {".", "!"})
+        # "You need to X" states a necessity: as "Could you X?" it becomes a favour, which
+        # changes what the customer is told, so only "I need your X" -> "May I have X" is safe
+        simple = (self.options.form == "i-need-your" and safe_prefix
+                  and (not term or term in (".", "!", "...", "…") or set(term) <= {".", "!"})
                   and len(ask.split()) <= 25 and split_safe and not be and not neg and not hedged)
         alts = [Suggestion(replacement=repl, applicability=SAFE if simple else UNSAFE,
                            title="Ask instead of telling")]

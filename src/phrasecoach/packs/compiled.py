@@ -130,9 +130,9 @@ class CompiledRule:
         s = self.spec
         return {"id": s.id, "name": s.name, "category": s.category, "severity": self.severity.value,
                 "message": s.message, "why": " ".join(s.why.split()), "pack": self.pack,
-                "status": s.status, "kind": self.kind, "needs_parse": self.needs_parse,
+                "status": s.status, "level": s.level, "kind": self.kind, "needs_parse": self.needs_parse,
                 "examples": {"flag": [e.model_dump(exclude_none=True) for e in s.examples.flag],
-                             "pass": list(s.examples.pass_)}}
+                             "pass": [e.dump() for e in s.examples.pass_]}}
 
     # ---- matching -----------------------------------------------------------------
     def quick(self, text: str, text_keys: set[str] | None = None, low: str | None = None) -> bool:
@@ -209,9 +209,17 @@ class CompiledRule:
             return [Match(offset + s.start_char, offset + s.end_char) for s in spans]
         return []
 
-    def vetoed(self, text: str, m: Match, sent: tuple[int, int]) -> bool:
+    def vetoed(self, text: str, m: Match, sent: tuple[int, int], context: str | None = None) -> bool:
         for scope, rx in self.exceptions:
-            if scope == "match":
+            if scope == "context":
+                if context is None:
+                    continue
+                if rx is None:  # echo: the customer wrote the matched words first
+                    if _echoed(text[m.start:m.end], context):
+                        return True
+                    continue
+                hay = context
+            elif scope == "match":
                 hay = text[m.start:m.end]
             elif scope == "before":
                 hay = text[sent[0]:m.start]
@@ -242,6 +250,15 @@ class CompiledRule:
             out.append(Suggestion(replacement=render(s.replacement, slots, at_start),
                                   applicability=s.applicability, title=s.title))
         return out
+
+
+def _echoed(matched: str, context: str) -> bool:
+    """Does the customer's message hold the matched words (as words, ignoring case)?"""
+    words = re.findall(r"\w[\w&/-]*\w|\w", matched)
+    if not words:
+        return False
+    low = context.lower()
+    return all(re.search(rf"(?<!\w){re.escape(w.lower())}(?!\w)", low) for w in words)
 
 
 def compile_rule(lr: LoadedRule, ctx: DetectorContext, severity: Severity | None = None) -> CompiledRule:
@@ -295,9 +312,11 @@ def compile_rule(lr: LoadedRule, ctx: DetectorContext, severity: Severity | None
             if bad:
                 raise DetectorError(f"unknown template filter `{bad[0]}` in suggestion {s.replacement!r}",
                                     where=where, hint=f"filters: {', '.join(sorted(FILTERS))}")
-    exceptions = []
+    exceptions: list[tuple[str, re.Pattern[str] | None]] = []
     for ex in spec.unless:
-        if ex.phrases:
+        if ex.echo:
+            exceptions.append((ex.scope, None))
+        elif ex.phrases:
             exceptions.append((ex.scope, compile_phrases(ex.phrases)))
         else:
             for r in ex.regex:

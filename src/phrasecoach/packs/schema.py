@@ -58,7 +58,14 @@ class ExceptionSpec(_Strict):
 
     phrases: list[str] | None = None
     regex: list[str] | None = None
-    scope: Literal["match", "before", "after", "sentence", "text"] = "sentence"
+    echo: bool = Field(
+        default=False,
+        description="With scope `context`: veto when the customer's message holds the matched "
+                    "words (an acronym the customer wrote first is not jargon).")
+    scope: Literal["match", "before", "after", "sentence", "text", "context"] = Field(
+        default="sentence",
+        description="Where the veto looks; `context` is the customer's last message, when the "
+                    "caller gives it (Coach.check(text, context=...), --context, `context` in HTTP).")
 
     @field_validator("regex", "phrases", mode="before")
     @classmethod
@@ -67,8 +74,12 @@ class ExceptionSpec(_Strict):
 
     @model_validator(mode="after")
     def _exactly_one(self):
+        if self.echo:
+            if self.scope != "context" or self.phrases or self.regex:
+                raise ValueError("`echo: true` stands alone, with `scope: context`")
+            return self
         if bool(self.phrases) == bool(self.regex):
-            raise ValueError("an exception gives exactly one of phrases or regex")
+            raise ValueError("an exception gives exactly one of phrases or regex (or echo)")
         return self
 
 
@@ -86,6 +97,7 @@ class SuggestionSpec(_Strict):
 
 class FlagExample(_Strict):
     text: str = Field(description="Text the rule must flag, with the flagged span in [[ ]].")
+    context: str | None = Field(default=None, description="The customer's last message, if it matters.")
     rewrite: str | None = Field(
         default=None, description="Exact text after applying this rule's safe suggestion.")
     suggestion: str | None = Field(
@@ -109,11 +121,19 @@ class FlagExample(_Strict):
         return s, e
 
 
+class PassExample(_Strict):
+    text: str = Field(description="Text the rule must leave alone.")
+    context: str | None = Field(default=None, description="The customer's last message, if it matters.")
+
+    def dump(self) -> str | dict:
+        return self.text if self.context is None else {"text": self.text, "context": self.context}
+
+
 class Examples(_Strict):
     flag: list[FlagExample] = Field(min_length=1)
-    pass_: list[str] = Field(alias="pass", min_length=1)
+    pass_: list[PassExample] = Field(alias="pass", min_length=1)
 
-    @field_validator("flag", mode="before")
+    @field_validator("flag", "pass_", mode="before")
     @classmethod
     def _strings_ok(cls, v):
         if isinstance(v, list):
@@ -136,7 +156,12 @@ class RuleSpec(_Strict):
     unless: list[ExceptionSpec] = Field(default_factory=list)
     suggest: list[SuggestionSpec] = Field(default_factory=list, max_length=3)
     priority: int = Field(default=0, description="Higher wins when findings overlap.")
-    status: Literal["stable", "preview", "deprecated"] = "stable"
+    status: Literal["stable", "deprecated"] = "stable"
+    level: Literal["default", "picky", "preview"] = Field(
+        default="default",
+        description="Who sees it: `default` for everyone, `picky` and `preview` only when asked "
+                    "for (--level). A bundled rule is `default` only when its precision measured "
+                    "on real agent turns clears the bar in phrasecoach.levels.")
     examples: Examples
 
     @field_validator("id")

@@ -51,12 +51,12 @@ def _hits(report, rule_id: str):
 def run_example(coach, rule, kind: str, index: int, ex) -> ExampleResult:
     where = f"{rule.file}:{rule.line}"
     if kind == "pass":
-        hits = _hits(coach.check(ex), rule.id)
+        hits = _hits(coach.check(ex.text, context=ex.context), rule.id)
         problems = [f"flagged {h.text!r} at {h.start}-{h.end} but must pass" for h in hits]
-        return ExampleResult(rule.id, kind, index, ex, problems, where)
+        return ExampleResult(rule.id, kind, index, ex.text, problems, where)
     text = ex.plain
     problems: list[str] = []
-    report = coach.check(text)
+    report = coach.check(text, context=ex.context)
     hits = _hits(report, rule.id)
     s, e = ex.span
     if len(hits) != 1:

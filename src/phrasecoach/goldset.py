@@ -1,0 +1,139 @@
+"""Measuring rules on labelled text: the gold sets of real agent turns, and sentence sets.
+
+Stated once here, used by `bench/quality.py` and the tests that hold rule levels to their bar
+(`phrasecoach.levels`). Offsets in the gold files point into the corpus text, which is read from
+`../shared/corpus/transcripts.jsonl`; the repo never holds the text itself.
+
+A finding is **right** when it overlaps a `clear` gold span of its category (strengths: any gold
+strength span), **borderline** when it overlaps only a `borderline` one, and **wrong** otherwise.
+Precision counts borderline as wrong (strict), as the QA review did.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .levels import wilson
+
+CATEGORIES = ("command", "defensive", "blame", "dismissive", "jargon", "impatience")
+
+
+@dataclass
+class Turn:
+    key: str
+    text: str
+    context: str | None
+    problems: list[dict]
+    strengths: list[dict]
+    source: str = ""
+
+
+@dataclass
+class Tally:
+    """Per rule (or category): findings judged right, borderline and wrong; gold spans found."""
+
+    right: Counter = field(default_factory=Counter)
+    borderline: Counter = field(default_factory=Counter)
+    wrong: Counter = field(default_factory=Counter)
+    gold: Counter = field(default_factory=Counter)      # clear gold spans per category
+    found: Counter = field(default_factory=Counter)     # of those, overlapped by a finding of it
+
+    def findings(self, key: str) -> int:
+        return self.right[key] + self.borderline[key] + self.wrong[key]
+
+    def precision(self, key: str) -> tuple[float, float, float, int]:
+        n = self.findings(key)
+        lo, hi = wilson(self.right[key], n)
+        return (self.right[key] / n if n else float("nan")), lo, hi, n
+
+    def recall(self, cat: str) -> tuple[float, int]:
+        g = self.gold[cat]
+        return (self.found[cat] / g if g else float("nan")), g
+
+
+def customer_context(turns: list[dict], i: int) -> str:
+    """The customer's last message before agent turn i: their turns since the agent last spoke."""
+    out: list[str] = []
+    j = i - 1
+    while j >= 0 and turns[j]["speaker"] != "customer":
+        j -= 1
+    while j >= 0 and turns[j]["speaker"] == "customer":
+        out.append(turns[j]["text"])
+        j -= 1
+    return "\n".join(reversed(out))
+
+
+def load_gold(path: Path, corpus: Path) -> list[Turn]:
+    """Gold rows joined with their corpus text; a changed corpus turn is an error, not a guess."""
+    import hashlib
+
+    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    want = {r["id"] for r in rows}
+    convs = {}
+    with corpus.open(encoding="utf-8") as fh:
+        for line in fh:
+            c = json.loads(line)
+            if c["id"] in want:
+                convs[c["id"]] = c
+    out = []
+    for r in rows:
+        turns = convs[r["id"]]["turns"]
+        text = turns[r["turn"]]["text"]
+        if hashlib.sha1(text.encode("utf-8")).hexdigest()[:12] != r["digest"]:
+            raise ValueError(f"{path}: {r['id']}:{r['turn']} no longer matches the corpus text")
+        out.append(Turn(key=f"{r['id']}:{r['turn']}", text=text,
+                        context=customer_context(turns, r["turn"]) or None,
+                        problems=r["problems"], strengths=r["strengths"], source=r.get("source", "")))
+    return out
+
+
+def _overlaps(a0: int, a1: int, b0: int, b1: int) -> bool:
+    return a0 < b1 and b0 < a1
+
+
+def judge(turn: Turn, report) -> list[tuple[str, str, str, int, int]]:
+    """(rule, category, verdict, start, end) for every finding and strength of a report."""
+    out = []
+    for f in report.findings:
+        spans = [p for p in turn.problems if p["category"] == f.category
+                 and _overlaps(f.start, f.end, p["start"], p["end"])]
+        verdict = ("right" if any(p["clarity"] == "clear" for p in spans)
+                   else "borderline" if spans else "wrong")
+        out.append((f.rule, f.category, verdict, f.start, f.end))
+    for s in report.strengths:
+        hit = any(_overlaps(s.start, s.end, g["start"], g["end"]) for g in turn.strengths)
+        out.append((s.rule, "empathy", "right" if hit else "wrong", s.start, s.end))
+    return out
+
+
+def evaluate(coach, turns: list[Turn], rule_level: dict[str, str] | None = None) -> dict[str, Tally]:
+    """Tallies per rule and per category, for the whole run and for each level's rules."""
+    by_rule, by_cat = Tally(), defaultdict(Tally)
+    reports = coach.check_many([t.text for t in turns], contexts=[t.context for t in turns])
+    levels = ("default", "picky", "preview")
+    per_level = {lv: Tally() for lv in levels}
+    for turn, rep in zip(turns, reports):
+        verdicts = judge(turn, rep)
+        for rule, cat, v, s, e in verdicts:
+            getattr(by_rule, v)[rule] += 1
+        for lv in levels:
+            t = per_level[lv]
+            keep = [x for x in verdicts
+                    if rule_level is None or levels.index(rule_level.get(x[0], "default")) <= levels.index(lv)]
+            for rule, cat, v, s, e in keep:
+                getattr(t, v)[cat] += 1
+            for p in turn.problems:
+                if p["clarity"] != "clear":
+                    continue
+                t.gold[p["category"]] += 1
+                if any(c == p["category"] and _overlaps(s, e, p["start"], p["end"]) for _, c, _, s, e in keep):
+                    t.found[p["category"]] += 1
+            if turn.strengths:
+                t.gold["empathy"] += len(turn.strengths)
+                t.found["empathy"] += sum(
+                    1 for g in turn.strengths
+                    if any(c == "empathy" and _overlaps(s, e, g["start"], g["end"]) for _, c, _, s, e in keep))
+    return {"rules": by_rule, **per_level}
