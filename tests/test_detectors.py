@@ -29,7 +29,7 @@ def vocab():
 
 @lru_cache(maxsize=None)
 def coach() -> Coach:
-    return Coach()
+    return Coach(level="preview")  # every rule, whatever its level: these test the detectors
 
 
 _NO_SPACE_BEFORE = {".", ",", "?", "!", "'s", "n't", "'ll", "'re", "'m", "'ve", "'d"}
@@ -255,7 +255,7 @@ def test_obligation_offsets_within_a_longer_message():
     text = "Hi Mike. You must contact the card issuer about the charge."
     (m,) = obligation().find_lexical(text, 9, len(text))
     assert text[m.start:m.end] == "You must contact the card issuer about the charge."
-    assert suggestions(m)[0] == ("Could you contact the card issuer about the charge?", SAFE)
+    assert suggestions(m)[0] == ("Could you contact the card issuer about the charge?", UNSAFE)
 
 
 @pytest.mark.parametrize("text, form", [
@@ -278,8 +278,6 @@ def test_not_obligations(text, form):
     ("Please provide your account number.", "PC103", "Could you please provide your account number?"),
     ("Date of birth?", "PC101", "May I have your date of birth?"),
     ("Order number?", "PC101", "May I have your order number?"),
-    ("Account number please", "PC101", "May I have your account number, please?"),
-    ("You need to reset your password.", "PC104", "Could you reset your password?"),
     ("I need your card number.", "PC105", "May I have your card number?"),
 ])
 def test_requests_on_the_real_model(text, rule, rewritten):
@@ -292,6 +290,8 @@ def test_requests_on_the_real_model(text, rule, rewritten):
     ("Send the photos over and we'll check them.", "PC102",
      "Could you send the photos over? We'll check them."),
     ("Don't call this number again.", "PC106", "Could you avoid calling this number again?"),
+    # a necessity as a favour changes what the customer is told: offered, never applied
+    ("You need to reset your password.", "PC104", "Could you reset your password?"),
 ])
 def test_unsafe_requests_on_the_real_model(text, rule, best):
     report = coach().check(text)
@@ -412,7 +412,7 @@ def test_acronyms_that_are_fine(text):
 @pytest.mark.parametrize("text, rewritten", [
     ("Your RMA was approved.", "Your return authorization (RMA) was approved."),
     ("RMA was approved.", "Return authorization (RMA) was approved."),
-    ("I've escalated it to T2.", "I've escalated it to second-line support (T2)."),
+    ("It is within our SLA.", "It is within our service agreement (SLA)."),
     ("We closed it per SOP.", "We closed it following our standard procedure."),
 ])
 def test_glossary_expansion(text, rewritten):

@@ -550,3 +550,39 @@ def run_cli(args: list[str], stdin: str = "", cwd: Path | None = None) -> subpro
     env = {k: v for k, v in os.environ.items() if not k.startswith("PHRASECOACH_") and k != "NO_COLOR"}
     return subprocess.run([*_command(), *args], input=stdin, capture_output=True, text=True,
                           encoding="utf-8", cwd=cwd, env=env, timeout=120, check=False)
+
+
+# --------------------------------------------------------------------------------------
+# optional bundled glossary packs: industry terms are not in core
+# --------------------------------------------------------------------------------------
+
+def test_industry_terms_need_their_glossary_pack():
+    # "T1" is a terminal to a traveller and first-line support to a help desk: core says neither
+    text = "Please head to T1. Your PNR is on the email."
+    core = Coach()
+    assert not [f for f in core.check(text).findings if f.rule == "PC501"]
+    airline = Coach(packs=["airline"])
+    rep = airline.check(text)
+    assert [(f.rule, f.text) for f in rep.findings if f.rule == "PC501"] == [("PC501", "PNR")]
+    assert rep.rewritten == "Please head to T1. Your booking reference (PNR) is on the email."
+    it = Coach(packs=["it-support", "telecom"])
+    assert it.rewrite("I have noted your IMEI number and escalated to T2.").rewritten == (
+        "I have noted your phone serial number (IMEI) and escalated to second-line support (T2).")
+
+
+def test_optional_packs_are_listed_and_a_wrong_name_is_a_clear_error():
+    from phrasecoach.engine import optional_packs
+    from phrasecoach.errors import PhrasecoachError
+
+    assert {"airline", "telecom", "banking", "it-support"} <= set(optional_packs())
+    with pytest.raises(PhrasecoachError) as e:
+        Coach(packs=["airlines"])
+    assert "airlines" in str(e.value)
+
+
+def test_an_acronym_the_customer_wrote_first_is_not_jargon():
+    coach = Coach()
+    assert [f.rule for f in coach.check("Your RMA was approved.").findings] == ["PC501"]
+    assert coach.check("Your RMA was approved.", context="any news on my RMA?").findings == ()
+    # the customer's message only counts when it holds the same word
+    assert [f.rule for f in coach.check("Your RMA was approved.", context="any news?").findings] == ["PC501"]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import Settings, load_settings
-from .errors import SelectionError
+from .errors import PackReadError, SelectionError
 from .kinds.base import DetectorContext, Match
 from .kinds.phrases import phrase_key_sets
 from .kinds.prefilter import literal_haystack, word_keys
@@ -25,12 +25,31 @@ from .packs.compiled import CompiledRule, compile_rule
 from .packs.loader import (LoadedPack, LoadedRule, bundled_packs_dir, check_unique, discover,
                            load_glossary)
 from .pipeline import check_pipeline_installed, load_pipeline, one_blas_thread
-from .rewrite import apply_edits, choose_edits
+from .rewrite import apply_edits, choose_edits, overlap_groups
 from .score import score as compute_score
 from .text import core_span, inside_any, quote_spans, sentence_spans
 
 MAX_REWRITE_PASSES = 4
 _CANDIDATE_CACHE = 32768  # sentences; emptied when full (a few MB)
+
+
+def _pack_folder(name: str | Path) -> Path:
+    """A pack folder, or the name of an optional bundled pack (`airline`, `telecom`, ...)."""
+    path = Path(name)
+    if not path.exists() and path.name == str(name):
+        bundled = bundled_packs_dir() / str(name)
+        if (bundled / "pack.yaml").is_file():
+            return bundled
+    if not path.exists():
+        raise PackReadError("no such pack folder, and no bundled pack of that name", where=str(name),
+                            hint=f"bundled packs: {', '.join(optional_packs())}; or give a folder path")
+    return path
+
+
+def optional_packs() -> list[str]:
+    """The bundled packs a team can add by name (all but `core`, which is always there)."""
+    return sorted(p.name for p in bundled_packs_dir().iterdir()
+                  if (p / "pack.yaml").is_file() and p.name != "core")
 
 
 def _selector_matches(sel: str, lr: LoadedRule) -> bool:
@@ -75,10 +94,10 @@ class Coach:
         self.settings = settings
         self.packs: list[LoadedPack] = []
         if settings.bundled:
-            self.packs.extend(discover(bundled_packs_dir()))
+            self.packs.extend(discover(bundled_packs_dir() / "core"))
         seen = {p.path.resolve() for p in self.packs}
         for p in settings.packs:  # a folder named twice (or the bundled one named again) loads once
-            for pack in discover(Path(p)):
+            for pack in discover(_pack_folder(p)):
                 if pack.path.resolve() not in seen:
                     seen.add(pack.path.resolve())
                     self.packs.append(pack)
@@ -89,7 +108,11 @@ class Coach:
         for g in settings.glossary:
             glossary_terms.update(load_glossary(Path(g)))
         self.glossary = glossary_terms
-        ctx = DetectorContext(glossary=glossary_terms)
+        lexicons: dict[str, list[str]] = {}
+        for p in self.packs:  # a later pack's class of the same name adds to it
+            for name, entries in p.meta.lexicons.items():
+                lexicons.setdefault(name, []).extend(entries)
+        ctx = DetectorContext(glossary=glossary_terms, lexicons=lexicons)
         all_loaded = [r for p in self.packs for r in p.rules]
         for sel in [*settings.select, *settings.ignore]:
             if not any(_selector_matches(sel, r) for r in all_loaded):
@@ -329,20 +352,23 @@ def _resolve_overlaps(findings: list[tuple[CompiledRule, Finding]]) -> list[Find
     """Drop a finding inside another of higher priority in the same category, and repeats."""
     order = sorted(findings, key=lambda rf: (-rf[0].spec.priority, -rf[1].severity.rank,
                                              -(rf[1].end - rf[1].start), rf[1].start))
-    kept: list[tuple[CompiledRule, Finding]] = []
-    for rule, f in order:
-        clash = False
-        for r2, g in kept:
-            overlap = f.start < g.end and g.start < f.end
-            if not overlap:
-                continue
-            same_cat = f.category == g.category
-            if same_cat or (g.start <= f.start and f.end <= g.end and r2.spec.priority > rule.spec.priority):
-                clash = True
-                break
-        if not clash:
-            kept.append((rule, f))
-    return [f for _, f in kept]
+    out: list[Finding] = []
+    for group in overlap_groups(order, lambda rf: (rf[1].start, rf[1].end)):  # clashes stay within a group
+        kept: list[tuple[CompiledRule, Finding]] = []
+        for rule, f in group:
+            clash = False
+            for r2, g in kept:
+                overlap = f.start < g.end and g.start < f.end
+                if not overlap:
+                    continue
+                same_cat = f.category == g.category
+                if same_cat or (g.start <= f.start and f.end <= g.end and r2.spec.priority > rule.spec.priority):
+                    clash = True
+                    break
+            if not clash:
+                kept.append((rule, f))
+        out.extend(f for _, f in kept)
+    return out
 
 
 def _merge_edits(original: str, prior: list[Edit], new: list[Edit], before: str, after: str) -> list[Edit]:

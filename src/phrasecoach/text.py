@@ -7,30 +7,36 @@ parser is only paid for on the few sentences a parse-needing rule could fire on.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 # Sentence ends: terminal punctuation (with closing quotes/brackets) followed by space, or a newline.
 _ABBREV = {
     "mr", "mrs", "ms", "dr", "st", "jr", "sr", "vs", "etc", "e.g", "i.e", "approx", "no",
     "dept", "inc", "ltd", "co", "ave", "apt", "ref", "tel", "ext", "min", "hrs", "a.m", "p.m",
 }
-_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)|\n+|\r\n")
-_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
+# A run of terminal punctuation is tried from its first character only: tried from every one, a
+# run of 20,000 dots with no space after it cost 20,000 scans of the run.
+_END = re.compile(r"(?<![.!?…])[.!?…]+[\"'”’)\]]*(?=\s)|\n+|\r\n")
+_ABBREV_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.")
+_ABBREV_LONGEST = max(map(len, _ABBREV))
+# Longer "sentences" (a pasted log, a line of dots) are checked in pieces of at most this many
+# characters, cut at a space: every check of a sentence then costs a bounded amount, so a message
+# costs time in proportion to its length. The longest sentence in the corpus has 304 characters.
+MAX_SENTENCE = 1000
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Split `text` into sentence spans (start, end), trimmed of surrounding white space.
 
     A rule-based splitter, not the parser's: it must run before (and often instead of) parsing.
+    Linear in the length of `text`; no span is longer than MAX_SENTENCE.
     """
     spans: list[tuple[int, int]] = []
     start = 0
     for m in _END.finditer(text):
         end = m.end()
-        piece = text[start:end]
-        if piece.rstrip().endswith(".") and "\n" not in m.group():
-            w = _WORD_BEFORE.search(piece.rstrip())
-            if w and (w.group(1).lower() in _ABBREV or len(w.group(1)) == 1):
-                continue
+        if text[end - 1] == "." and "\n" not in m.group() and _abbreviation_before(text, start, end - 1):
+            continue
         spans.append((start, end))
         start = end
     spans.append((start, len(text)))
@@ -40,8 +46,50 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         lead = len(seg) - len(seg.lstrip())
         trail = len(seg) - len(seg.rstrip())
         s2, e2 = s + lead, e - trail
-        if e2 > s2:
+        if e2 - s2 > MAX_SENTENCE:
+            out.extend(_pieces(text, s2, e2))
+        elif e2 > s2:
             out.append((s2, e2))
+    return out
+
+
+def _abbreviation_before(text: str, start: int, dot: int) -> bool:
+    """Is the word that ends at text[dot] (a full stop) an abbreviation ("Mr.", "e.g.") or a
+    single letter? The word is the run of letters and dots before the stop, from its first
+    letter, not reaching before `start`. A backward scan: the run stops at the space before it,
+    so each character is looked at once however many stops the text has."""
+    i = dot
+    first = -1  # the leftmost letter of the run
+    while i > start and text[i - 1] in _ABBREV_CHARS:
+        i -= 1
+        if text[i] != ".":
+            first = i
+            if dot - first > _ABBREV_LONGEST:
+                return False  # the word only gets longer further back
+    if first < 0:
+        return False
+    word = text[first:dot]
+    return len(word) == 1 or word.lower() in _ABBREV
+
+
+def _pieces(text: str, s: int, e: int) -> list[tuple[int, int]]:
+    """Cut the trimmed span text[s:e] into trimmed pieces of at most MAX_SENTENCE characters,
+    each at the last space that keeps it within the limit (at the limit when there is none)."""
+    out = []
+    while e - s > MAX_SENTENCE:
+        cut = text.rfind(" ", s + 1, s + MAX_SENTENCE + 1)
+        if cut < 0:
+            cut = s + MAX_SENTENCE
+        b = cut
+        while b > s and text[b - 1].isspace():
+            b -= 1
+        if b > s:
+            out.append((s, b))
+        s = cut
+        while s < e and text[s].isspace():
+            s += 1
+    if e > s:
+        out.append((s, e))
     return out
 
 
@@ -61,7 +109,14 @@ def quote_spans(text: str) -> list[tuple[int, int]]:
 
 
 def inside_any(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
-    return any(s <= start and end <= e for s, e in spans)
+    """Is [start, end) inside one of `spans`? They must be sorted and not overlap, as
+    quote_spans gives them: then only the last span starting at or before `start` can hold it
+    (a binary search, so a message with many quotes and findings stays linear)."""
+    i = bisect_right(spans, (start, _FAR)) - 1
+    return i >= 0 and end <= spans[i][1]
+
+
+_FAR = float("inf")
 
 
 def upper_first(s: str) -> str:
@@ -94,13 +149,19 @@ def strip_terminal(s: str) -> str:
     return _TERMINAL.sub("", s)
 
 
-# Twitter-style handles and placeholders before a sentence, agents' sign-offs after it.
-_LEAD_JUNK = re.compile(r"^(?:(?:__\w+__|@\w+|\.@\w+)[\s,:]*)+")
-_TRAIL_JUNK = re.compile(r"(?:\s*(?:[*^~-]\s?[A-Z][A-Za-z]{0,3}|\d/\d))+\s*$")
+# Chat furniture around a sentence, never part of what the agent says: handles and placeholders
+# (`__cust__`, `@123456`) and emoji before it; sign-offs (`*ACJ`, `^Steph`, `-Megan`), thread
+# markers (`1/2`, `(2/3)`), emoji and a trailing link after it.
+_EMOJI = "\U0001F000-\U0001FFFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200D"
+_LEAD_JUNK = re.compile(rf"^(?:(?:__\w+__|@\w+|\.@\w+|[{_EMOJI}]+)[\s,:]*)+")
+_TRAIL_JUNK = re.compile(
+    rf"(?:\s*(?:[*^~]\s?[A-Z][A-Za-z]{{0,11}}\b|(?<=\s)[-–—]\s?[A-Z][a-z]{{1,11}}\b|\(?\d{{1,2}}/\d{{1,2}}\)?"
+    rf"|[{_EMOJI}]+|(?<=\s)https?://\S+))+\s*$")
 
 
 def core_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """Trim leading handles (`__cust__`, `@123`) and trailing sign-offs (`*ACJ`, `^SR`, `1/2`)."""
+    """Trim chat furniture from a sentence: leading handles and emoji, trailing sign-offs,
+    thread markers, emoji and links. Rules and rewrites then work on the words alone."""
     seg = text[start:end]
     m = _LEAD_JUNK.match(seg)
     if m and m.end() < len(seg):

@@ -28,9 +28,10 @@ class DetectorOptions(BaseModel):
 
 @dataclass
 class DetectorContext:
-    """What a detector may need beyond its options: the merged team glossary."""
+    """What rules may need beyond their own text: the merged glossary and lexicon classes."""
 
     glossary: dict[str, str] = field(default_factory=dict)
+    lexicons: dict[str, list[str]] = field(default_factory=dict)
 
 
 class Detector:

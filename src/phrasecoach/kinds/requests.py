@@ -296,7 +296,7 @@ def _split_clause(core: str) -> tuple[str, str, bool]:
         return core[: m.start()], m.group("t"), True
     if _HEDGE_TAIL.search(core):
         return core, "", False  # "…, I'm afraid": no sentence of its own, and no safe place to move it
-    for c in re.finditer(r"[,;:]\s+", core):
+    for c in re.finditer(r"(?:[,:]|(?<!&amp)(?<!&lt)(?<!&gt)(?<!&quot)(?<!&#39);)\s+", core):  # not an entity's ;
         after = core[c.end():]
         v = _VOCATIVE_AFTER_COMMA.match(after)
         if v and _clause_start(after[v.end():]):

@@ -25,6 +25,21 @@ DETECTORS: dict[str, type[Detector]] = {**requests.DETECTORS, **jargon.DETECTORS
 _WORD_ATTRS = {"LOWER", "ORTH", "TEXT", "NORM"}
 
 
+_LEXICON_REF = re.compile(r"\{([a-z][a-z0-9_-]*)\}")
+
+
+def expand_lexicons(rx: str, lexicons: dict[str, list[str]], where: str) -> str:
+    """`{name}` in a regex becomes the alternation of the pack's lexicon class `name`."""
+    def sub(m: re.Match) -> str:
+        entries = lexicons.get(m.group(1))
+        if entries is None:
+            raise RegexError(f"unknown lexicon `{{{m.group(1)}}}` in {rx!r}", where=where,
+                             hint="define it under `lexicons:` in pack.yaml"
+                                  + (f" (known: {', '.join(sorted(lexicons))})" if lexicons else ""))
+        return "(?:" + "|".join(entries) + ")"
+    return _LEXICON_REF.sub(sub, rx) if "{" in rx else rx
+
+
 def _compile_regex(rx: str, where: str) -> re.Pattern[str]:
     try:
         return re.compile(rx, re.IGNORECASE)
@@ -276,15 +291,16 @@ def compile_rule(lr: LoadedRule, ctx: DetectorContext, severity: Severity | None
         keys = phrase_keys(ms.phrases)
     elif ms.regex:
         kind = "regex"
-        regexes = [_compile_regex(r, where) for r in ms.regex]
-        keys = union_keys(ms.regex)
+        expanded = [expand_lexicons(r, ctx.lexicons, where) for r in ms.regex]
+        regexes = [_compile_regex(r, where) for r in expanded]
+        keys = union_keys(expanded)
     elif ms.tokens:
         kind = "tokens"
         validate_token_patterns(ms.tokens, where)
         # Token patterns always run on parsed sentences, but only those holding a trigger word.
         needs_parse = True
         if ms.trigger:
-            trigger = _compile_regex(ms.trigger, where)
+            trigger = _compile_regex(expand_lexicons(ms.trigger, ctx.lexicons, where), where)
         else:
             words = _pattern_words(ms.tokens)
             if words:
@@ -320,7 +336,7 @@ def compile_rule(lr: LoadedRule, ctx: DetectorContext, severity: Severity | None
             exceptions.append((ex.scope, compile_phrases(ex.phrases)))
         else:
             for r in ex.regex:
-                exceptions.append((ex.scope, _compile_regex(r, where)))
+                exceptions.append((ex.scope, _compile_regex(expand_lexicons(r, ctx.lexicons, where), where)))
     return CompiledRule(spec=spec, pack=lr.pack, file=lr.file, line=lr.line,
                         severity=severity or spec.severity, kind=kind, needs_parse=needs_parse,
                         regexes=regexes, detector=detector, token_patterns=ms.tokens,

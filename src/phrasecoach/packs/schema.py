@@ -143,6 +143,7 @@ class Examples(_Strict):
 
 RULE_ID = re.compile(r"^[A-Z]{2,6}\d{3,4}$")
 RULE_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+LEXICON_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 
 
 class RuleSpec(_Strict):
@@ -189,6 +190,21 @@ class PackMeta(_Strict):
     description: str = ""
     version: str = "1"
     glossary: str | None = Field(default=None, description="A glossary file in the pack folder.")
+    lexicons: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Named word classes, written `{name}` inside any rule's regexes (match, "
+                    "unless, trigger): each entry is a regex alternative. A later pack's class of "
+                    "the same name adds to it.")
+
+    @field_validator("lexicons")
+    @classmethod
+    def _lexicon_names(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        for name, entries in v.items():
+            if not LEXICON_NAME.match(name):
+                raise ValueError(f"lexicon name `{name}`: use lower-case letters, digits and - or _")
+            if not entries:
+                raise ValueError(f"lexicon `{name}` is empty")
+        return v
 
 
 class Glossary(_Strict):
