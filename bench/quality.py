@@ -9,7 +9,7 @@ The sets (docs/quality.md says how each was made):
 - `gold-holdout`: 900 real agent turns from ../shared/corpus, annotated by hand before any rule was
   tuned on them, frozen. The figure to quote. Read in aggregate only.
 - `gold-dev`: 1,211 more real turns, annotated the same way; rules are tuned on them.
-- `judged`: corpus findings of rules too rare in gold-dev, drawn at random and judged by hand.
+- `judged`: corpus findings drawn at random per rule and judged by hand (tests/data/gold/judged*.jsonl).
 - `blind`: sentences written from docs/annotation.md by someone who never saw the rules. Aggregate only.
 - `sentences`: tests/data/devset.jsonl, written by the rules' authors. Secondary: the rules were
   tuned on it, so it says little about anyone else's text.
@@ -28,16 +28,17 @@ from collections import Counter
 from pathlib import Path
 
 from phrasecoach import Coach
-from phrasecoach.goldset import CATEGORIES, Tally, customer_context, evaluate, load_gold
-from phrasecoach.levels import (LEVELS, MEASURED_FILE, MIN_JUDGED, MIN_LOWER_BOUND, MIN_PRECISION,
-                                clears_bar, wilson)
+from phrasecoach.goldset import CATEGORIES, Tally, evaluate, judged_tally, load_gold, rule_table
+from phrasecoach.levels import LEVELS, MEASURED_FILE, MIN_JUDGED, MIN_LOWER_BOUND, MIN_PRECISION, wilson
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "transcripts.jsonl"
 GOLD = ROOT / "tests" / "data" / "gold"
 BLIND = ROOT / "tests" / "data" / "blind" / "sentences.jsonl"
 SENTENCES = ROOT / "tests" / "data" / "devset.jsonl"
-JUDGED = GOLD / "judged.jsonl"
+# corpus findings judged by hand: judged-dev.jsonl (drawn first; vetoes were tuned on it, and for
+# the rare rules it holds every finding the corpus has) and judged.jsonl (a fresh draw afterwards)
+JUDGED = (GOLD / "judged-dev.jsonl", GOLD / "judged.jsonl")
 
 
 def _fmt(x: float) -> str:
@@ -129,50 +130,6 @@ def print_turns(name: str, n: int, tallies: dict[str, Tally]) -> dict:
     return summary
 
 
-def judged_tally(coach: Coach) -> Tally:
-    """Precision of each rule on the judged corpus findings that it still produces."""
-    t = Tally()
-    if not JUDGED.is_file():
-        return t
-    rows = [json.loads(x) for x in JUDGED.read_text("utf-8").splitlines() if x.strip()]
-    want = {r["id"] for r in rows}
-    convs = {}
-    with CORPUS.open(encoding="utf-8") as fh:
-        for line in fh:
-            c = json.loads(line)
-            if c["id"] in want:
-                convs[c["id"]] = c
-    keys = sorted({(r["id"], r["turn"]) for r in rows})
-    texts = [convs[i]["turns"][k]["text"] for i, k in keys]
-    ctxs = [customer_context(convs[i]["turns"], k) or None for i, k in keys]
-    found = {}
-    for key, rep in zip(keys, coach.check_many(texts, contexts=ctxs)):
-        for f in (*rep.findings, *rep.strengths):
-            found[(*key, f.rule, f.start, f.end)] = True
-    for r in rows:
-        if (r["id"], r["turn"], r["rule"], r["start"], r["end"]) in found:
-            getattr(t, r["verdict"])[r["rule"]] += 1
-    return t
-
-
-def rule_table(coach: Coach, dev: Tally, judged: Tally) -> dict[str, dict]:
-    """Per rule: the gold-dev findings, topped up with judged corpus findings for rare rules."""
-    out = {}
-    for r in sorted(coach.rules, key=lambda r: r.id):
-        n_dev = dev.findings(r.id)
-        right, n = dev.right[r.id], n_dev
-        sets = ["gold-dev"] if n_dev else []
-        if judged.findings(r.id):
-            right += judged.right[r.id]
-            n += judged.findings(r.id)
-            sets.append("judged corpus findings")
-        lo, hi = wilson(right, n)
-        out[r.id] = {"findings": n, "correct": right, "precision": round(right / n, 3) if n else None,
-                     "low": round(lo, 3), "high": round(hi, 3), "set": " + ".join(sets) or "none",
-                     "level": r.spec.level, "clears_bar": clears_bar(right, n)}
-    return out
-
-
 def print_rules(table: dict[str, dict]) -> None:
     print(f"\nper rule (gold-dev + judged corpus findings; bar for default: precision ≥ {MIN_PRECISION}, "
           f"95% lower bound ≥ {MIN_LOWER_BOUND}, at least {MIN_JUDGED} findings if rare in gold)")
@@ -199,11 +156,13 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     summary: dict = {}
     if "sentences" in sets:
-        res = sentence_eval(coach.__class__(level="default"), sentence_rows(SENTENCES))
-        summary["sentences"] = print_sentences("sentences (tests/data/devset.jsonl, written by the rules' authors)", res)
-        if args.errors:
-            for kind, cat, text, what in res["errors"]:
-                print(f"  {kind} {cat:<11} {text!r} {what if what else ''}")
+        for lv in ("default", "picky"):
+            res = sentence_eval(Coach(level=lv), sentence_rows(SENTENCES))
+            summary[f"sentences-{lv}"] = print_sentences(
+                f"sentences (tests/data/devset.jsonl, written by the rules' authors), level {lv}", res)
+            if args.errors and lv == "picky":
+                for kind, cat, text, what in res["errors"]:
+                    print(f"  {kind} {cat:<11} {text!r} {what if what else ''}")
     if not CORPUS.is_file():
         print(f"\n{CORPUS} is absent: the real-turn gold sets need the corpus text; skipped")
         sets -= {"gold-dev", "gold-holdout"}
@@ -221,10 +180,12 @@ def main(argv: list[str] | None = None) -> int:
         summary["gold-holdout"] = print_turns("gold-holdout (frozen; aggregate only)", len(turns),
                                               evaluate(coach, turns, rule_level))
     if "blind" in sets and BLIND.is_file():
-        res = sentence_eval(coach.__class__(level="default"), sentence_rows(BLIND))
-        summary["blind"] = print_sentences("blind (written from docs/annotation.md alone; aggregate only)", res)
+        for lv in ("default", "picky"):
+            res = sentence_eval(Coach(level=lv), sentence_rows(BLIND))
+            summary[f"blind-{lv}"] = print_sentences(
+                f"blind (written from docs/annotation.md alone; aggregate only), level {lv}", res)
     if args.rules or args.record:
-        table = rule_table(coach, dev_rules, judged_tally(coach) if CORPUS.is_file() else Tally())
+        table = rule_table(coach, dev_rules, judged_tally(coach, JUDGED, CORPUS) if CORPUS.is_file() else Tally())
         print_rules(table)
         if args.record:
             out = ROOT / "rules" / "core" / MEASURED_FILE

@@ -27,7 +27,7 @@ def _command() -> list[str]:
 
 
 def _env(**extra) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PHRASECOACH_") and k != "NO_COLOR"}
+    env = {k: v for k, v in os.environ.items() if (not k.startswith("PHRASECOACH_") or k == "PHRASECOACH_LEVEL") and k != "NO_COLOR"}
     env.update(extra)
     return env
 
@@ -335,7 +335,9 @@ def test_rules_list(cli):
     assert len(body) == len(rules())
     assert [ln.split()[0] for ln in body] == sorted(rules())
     pc101 = next(ln for ln in body if ln.startswith("PC101"))
-    assert pc101.split()[:4] == ["PC101", "command", "warning", "default"]
+    assert pc101.split()[:4] == ["PC101", "command", "warning", "picky"]  # below the bar on real turns
+    pc404 = next(ln for ln in body if ln.startswith("PC404"))
+    assert pc404.split()[3] == "default"
     assert "bare-noun-request" in pc101
     pc103 = next(ln for ln in body if ln.startswith("PC103"))
     assert pc103.split()[3] == "picky"
@@ -361,7 +363,7 @@ def test_rules_show(cli):
     assert p.returncode == 0
     spec = rules()["PC101"].spec
     lines = p.lines()
-    assert lines[0].startswith("PC101 bare-noun-request  [command, warning, level default]  (pack core, command.yaml:")
+    assert lines[0].startswith("PC101 bare-noun-request  [command, warning, level picky]  (pack core, command.yaml:")
     assert lines[1].startswith("precision on real agent turns: ")
     assert spec.message in lines
     assert "Why:" in lines and "  " + " ".join(spec.why.split()) in lines

@@ -32,7 +32,7 @@ CORE_COMMAND = bundled_packs_dir() / "core" / "command.yaml"
 def _no_ambient_settings(monkeypatch, tmp_path):
     """Neither the environment nor a config file around the checkout may steer these tests."""
     for k in list(os.environ):
-        if k.startswith("PHRASECOACH_"):
+        if k.startswith("PHRASECOACH_") and k != "PHRASECOACH_LEVEL":
             monkeypatch.delenv(k)
     monkeypatch.chdir(tmp_path)
 
@@ -547,7 +547,7 @@ def _command() -> list[str]:
 
 
 def run_cli(args: list[str], stdin: str = "", cwd: Path | None = None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PHRASECOACH_") and k != "NO_COLOR"}
+    env = {k: v for k, v in os.environ.items() if (not k.startswith("PHRASECOACH_") or k == "PHRASECOACH_LEVEL") and k != "NO_COLOR"}
     return subprocess.run([*_command(), *args], input=stdin, capture_output=True, text=True,
                           encoding="utf-8", cwd=cwd, env=env, timeout=120, check=False)
 
@@ -558,13 +558,13 @@ def run_cli(args: list[str], stdin: str = "", cwd: Path | None = None) -> subpro
 
 def test_industry_terms_need_their_glossary_pack():
     # "T1" is a terminal to a traveller and first-line support to a help desk: core says neither
-    text = "Please head to T1. Your PNR is on the email."
+    text = "Your flight leaves from T1. Your PNR is on the email."
     core = Coach()
     assert not [f for f in core.check(text).findings if f.rule == "PC501"]
     airline = Coach(packs=["airline"])
     rep = airline.check(text)
     assert [(f.rule, f.text) for f in rep.findings if f.rule == "PC501"] == [("PC501", "PNR")]
-    assert rep.rewritten == "Please head to T1. Your booking reference (PNR) is on the email."
+    assert rep.rewritten == "Your flight leaves from T1. Your booking reference (PNR) is on the email."
     it = Coach(packs=["it-support", "telecom"])
     assert it.rewrite("I have noted your IMEI number and escalated to T2.").rewritten == (
         "I have noted your phone serial number (IMEI) and escalated to second-line support (T2).")

@@ -27,7 +27,7 @@ def coach():
 def _texts_of_examples(coach) -> list[str]:
     out = []
     for r in coach.rules:
-        out += [e.text for e in r.spec.examples.flag] + list(r.spec.examples.pass_)
+        out += [e.text for e in r.spec.examples.flag] + [e.text for e in r.spec.examples.pass_]
     return out
 
 

@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .levels import wilson
+from .levels import clears_bar, wilson
 
 CATEGORIES = ("command", "defensive", "blame", "dismissive", "jargon", "impatience")
 
@@ -137,3 +137,46 @@ def evaluate(coach, turns: list[Turn], rule_level: dict[str, str] | None = None)
                     1 for g in turn.strengths
                     if any(c == "empathy" and _overlaps(s, e, g["start"], g["end"]) for _, c, _, s, e in keep))
     return {"rules": by_rule, **per_level}
+
+
+def judged_tally(coach, files, corpus: Path) -> Tally:
+    """Per rule: the hand-judged corpus findings (files of {id, turn, rule, start, end, verdict})
+    that the rule still produces; a finding the rules no longer make is not counted."""
+    t = Tally()
+    rows = [json.loads(x) for f in files if Path(f).is_file()
+            for x in Path(f).read_text("utf-8").splitlines() if x.strip()]
+    if not rows:
+        return t
+    want = {r["id"] for r in rows}
+    convs = {}
+    with corpus.open(encoding="utf-8") as fh:
+        for line in fh:
+            c = json.loads(line)
+            if c["id"] in want:
+                convs[c["id"]] = c
+    keys = sorted({(r["id"], r["turn"]) for r in rows})
+    texts = [convs[i]["turns"][k]["text"] for i, k in keys]
+    ctxs = [customer_context(convs[i]["turns"], k) or None for i, k in keys]
+    found = set()
+    for key, rep in zip(keys, coach.check_many(texts, contexts=ctxs)):
+        for f in (*rep.findings, *rep.strengths):
+            found.add((*key, f.rule, f.start, f.end))
+    for r in rows:
+        if (r["id"], r["turn"], r["rule"], r["start"], r["end"]) in found:
+            getattr(t, r["verdict"])[r["rule"]] += 1
+    return t
+
+
+def rule_table(coach, dev: Tally, judged: Tally) -> dict[str, dict]:
+    """Per rule: gold-dev findings plus judged corpus findings, with the 95 % interval."""
+    out = {}
+    for r in sorted(coach.rules, key=lambda r: r.id):
+        right = dev.right[r.id] + judged.right[r.id]
+        n = dev.findings(r.id) + judged.findings(r.id)
+        sets = [name for name, tally in (("gold-dev", dev), ("judged corpus findings", judged))
+                if tally.findings(r.id)]
+        lo, hi = wilson(right, n)
+        out[r.id] = {"findings": n, "correct": right, "precision": round(right / n, 3) if n else None,
+                     "low": round(lo, 3), "high": round(hi, 3), "set": " + ".join(sets) or "none",
+                     "level": r.spec.level, "clears_bar": clears_bar(right, n)}
+    return out
