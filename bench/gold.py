@@ -20,6 +20,8 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from phrasecoach.text import customer_context
+
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "transcripts.jsonl"
 REVIEWS = ROOT.parent / "shared" / "reviews" / "corpus-2026-11"
@@ -50,18 +52,6 @@ def load_corpus(path: Path = CORPUS) -> dict[str, dict]:
             c = json.loads(line)
             convs[c["id"]] = c
     return convs
-
-
-def customer_context(turns: list[dict], i: int) -> str:
-    """The customer's last message before agent turn i: the customer turns since the agent last spoke."""
-    out: list[str] = []
-    j = i - 1
-    while j >= 0 and turns[j]["speaker"] != "customer":
-        j -= 1
-    while j >= 0 and turns[j]["speaker"] == "customer":
-        out.append(turns[j]["text"])
-        j -= 1
-    return "\n".join(reversed(out))
 
 
 def reviewed_keys() -> set[tuple[str, int]]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .levels import clears_bar, wilson
+from .text import customer_context
 
 CATEGORIES = ("command", "defensive", "blame", "dismissive", "jargon", "impatience")
 
@@ -52,18 +53,6 @@ class Tally:
     def recall(self, cat: str) -> tuple[float, int]:
         g = self.gold[cat]
         return (self.found[cat] / g if g else float("nan")), g
-
-
-def customer_context(turns: list[dict], i: int) -> str:
-    """The customer's last message before agent turn i: their turns since the agent last spoke."""
-    out: list[str] = []
-    j = i - 1
-    while j >= 0 and turns[j]["speaker"] != "customer":
-        j -= 1
-    while j >= 0 and turns[j]["speaker"] == "customer":
-        out.append(turns[j]["text"])
-        j -= 1
-    return "\n".join(reversed(out))
 
 
 def load_gold(path: Path, corpus: Path) -> list[Turn]:

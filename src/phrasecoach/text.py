@@ -171,3 +171,19 @@ def core_span(text: str, start: int, end: int) -> tuple[int, int]:
     if m:
         end = start + m.start()  # may leave nothing: a sentence that is only a sign-off
     return start, end
+
+
+def customer_context(turns, i: int) -> str:
+    """The customer's last message before turn i: their turns since the agent last spoke, joined
+    by newlines ('' if none). `turns` holds (speaker, text) pairs or {"speaker", "text"} mappings.
+    It is the `context` of Coach.check for that agent turn."""
+    def part(t, k):
+        return t[k] if isinstance(t, (tuple, list)) else t["speaker" if k == 0 else "text"]
+    out: list[str] = []
+    j = i - 1
+    while j >= 0 and part(turns[j], 0) != "customer":
+        j -= 1
+    while j >= 0 and part(turns[j], 0) == "customer":
+        out.append(part(turns[j], 1))
+        j -= 1
+    return "\n".join(reversed(out))

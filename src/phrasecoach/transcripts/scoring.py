@@ -32,7 +32,7 @@ from ..models import (CONVERSATION_CATEGORIES, FINDING_CATEGORIES, Applicability
                       Severity, Suggestion)
 from ..score import PENALTY, STRENGTH_BONUS, STRENGTH_CAP, distinct_strengths
 from ..score import score as message_score
-from ..text import core_span, sentence_spans, upper_first
+from ..text import core_span, customer_context, sentence_spans, upper_first
 from .model import ConversationResult, Deduction, Signal, Turn, TurnIn, TurnResult
 from .readers import Conversation, ReaderOptions, SpeakerMap, _RawConversation, _RawTurn, validate
 from .signals import KIND_ORDER, SignalHit, SignalSet, load_signals
@@ -163,8 +163,11 @@ def score_conversations(coach: "Coach", conversations: Iterable[Conversation], *
 
 
 def _score_chunk(coach, convs: list[Conversation], signals: SignalSet, batch_size: int):
+    # each agent turn is checked with the customer's message before it as its context
     texts = [t[1] for c in convs for t in c.turns if t[0] == "agent"]
-    reports = list(coach.check_many(texts, batch_size=batch_size))
+    contexts = [customer_context(c.turns, i) or None for c in convs
+                for i, t in enumerate(c.turns) if t[0] == "agent"]
+    reports = list(coach.check_many(texts, batch_size=batch_size, contexts=contexts))
     k = 0
     for c in convs:
         m = sum(1 for t in c.turns if t[0] == "agent")
