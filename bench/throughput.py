@@ -73,7 +73,7 @@ def main(argv=None) -> int:
 
     texts = agent_turns(args.limit)
     words = sum(len(t.split()) for t in texts)
-    fast = Coach(parse="candidates").warm()
+    fast = Coach(parse="candidates", level="picky").warm()  # every rule, as before the levels
     fast.check("warm up")
     from phrasecoach.pipeline import freeze_heap
 
@@ -124,7 +124,7 @@ def main(argv=None) -> int:
     print("(our pipeline: tagger and parser without NER and the lemmatizer, with pipeline.TagAttrs for "
           "the attribute ruler; stock: everything spacy.load gives)")
     if not args.no_full:
-        full = Coach(parse="all").warm()
+        full = Coach(parse="all", level="picky").warm()
         t_full, reps_full = timed(lambda: [r.to_dict() for r in full.check_many(texts)], 1)
         print(f"{'engine (parse every sentence)':<34} {len(texts) / t_full:>9.0f} {words / t_full:>10.0f} {t_full:>8.2f}")
         print(f"ratio candidates / full-parse speed: {t_full / t_fast:.1f}x")

@@ -478,11 +478,21 @@ class ImperativeRequest(Detector):
         # negative: "Don't call this number again."
         mode: Literal["bare", "softened", "negative"] = "bare"
         courtesy_verbs: list[str] = []  # extra lemmas that are never demands
+        # a pack lexicon of verbs whose imperative is mostly a wish, an invitation or banter
+        # ("Fly happy!", "Come see us", "Prove it"): still flagged, but "Could you …?" is only
+        # offered for review, never applied unreviewed
+        unsafe_verbs: str | None = None
 
     def __init__(self, options, ctx):
         super().__init__(options, ctx)
         self.courtesy = _COURTESY_LEMMAS | set(options.courtesy_verbs)
         self._courtesy_key = frozenset(options.courtesy_verbs)
+        self._unsafe_verbs = None
+        if options.unsafe_verbs is not None:
+            entries = ctx.lexicons.get(options.unsafe_verbs)
+            if entries is None:
+                raise ValueError(f"unsafe_verbs names no lexicon `{options.unsafe_verbs}`")
+            self._unsafe_verbs = re.compile(r"(?:%s)\Z" % "|".join(entries), re.I)
 
     # ---- the cheap test (a superset of find_parsed) ----------------------------------
     def candidate(self, sentence: str) -> bool:
@@ -761,7 +771,8 @@ class ImperativeRequest(Detector):
                 applicability=UNSAFE, title="Ask instead of forbidding")]
         ask, following, split_safe = _split_clause(core)
         ask_l = ask if shout else lower_first(ask)
-        safe = split_safe and strong and len(doc) <= 40 and ";" not in ask
+        safe = (split_safe and strong and len(doc) <= 40 and ";" not in ask
+                and not (self._unsafe_verbs and self._unsafe_verbs.match(_verb_lemma(verb.lower_))))
         alts = [Suggestion(
             replacement=kept + _assemble(f"{could} {plz}{mv}", ask_l, following, terminal, tail, capital),
             applicability=SAFE if safe else UNSAFE,

@@ -320,7 +320,11 @@ def compile_rule(lr: LoadedRule, ctx: DetectorContext, severity: Severity | None
                 f"bad option for detector `{ms.detector}` at {'.'.join(map(str, err['loc']))}: {err['msg']}",
                 where=where,
                 hint=f"its options are: {', '.join(cls.Options.model_fields) or 'none'}") from None
-        detector = cls(opts, ctx)
+        try:
+            detector = cls(opts, ctx)
+        except ValueError as e:
+            raise DetectorError(f"bad option for detector `{ms.detector}`: {e}", where=where,
+                                hint="define the lexicon under `lexicons:` in pack.yaml") from None
         needs_parse = cls.needs_parse
     for s in spec.suggest:
         for slot, filters in template_slots(s.replacement):
