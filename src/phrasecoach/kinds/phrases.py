@@ -41,6 +41,18 @@ _PRON_AUX = {
 # Typos common enough to accept: "should of", "could of".
 _TYPO_PAIRS = {("should", "have"): "should of", ("could", "have"): "could of",
                ("would", "have"): "would of"}
+# Misspellings and chat spellings common enough to accept as the word itself, inside a phrase
+# only (where the words around them fix the meaning): "its not are fault", "u forgot",
+# "i definately sent it". Each is a form of its own, so the prefilter keys it too.
+_TYPOS = {
+    "you": ("u", "ya"), "your": ("ur", "yor"), "you're": ("ur", "your", "youre"),
+    "our": ("are",), "are": ("r",), "because": ("bc", "cuz", "coz", "becuase", "becasue"),
+    "definitely": ("definately", "definatly", "defintely"), "receive": ("recieve",),
+    "received": ("recieved",), "please": ("pls", "plz"), "thanks": ("thx", "tnx"),
+    "sorry": ("sry",), "really": ("rly",), "what": ("wat", "wut"), "the": ("teh",),
+    "separate": ("seperate",), "tomorrow": ("tmrw", "tomorow"), "already": ("alredy", "allready"),
+    "told": ("tole",), "believe": ("beleive",), "address": ("adress",),
+}
 # Without their apostrophe these are other words; keep the apostrophe required.
 _AMBIGUOUS = {
     "we'll", "we're", "i'll", "he'll", "she'll", "we'd", "i'd", "he'd", "she'd", "it'll",
@@ -98,6 +110,8 @@ def surface_forms(phrase: str) -> set[str]:
 
         w = words[i]
         add(w, 1)
+        for typo in _TYPOS.get(w, ()):
+            add(typo, 1)
         nxt = words[i + 1] if i + 1 < n else None
         nxt2 = words[i + 2] if i + 2 < n else None
         if nxt == "not" and w in _NOT_AUX:
@@ -134,10 +148,36 @@ def _form_regex(form: str) -> str:
     return r"\s+".join(parts)
 
 
+_LEMMA_REF = re.compile(r"\{~([a-z]+)\}")
+
+
+def inflections(lemma: str) -> list[str]:
+    """Every inflected form of a verb or noun (lemminflect): forget -> forgets, forgot, ..."""
+    from lemminflect import getAllInflections
+
+    forms = {lemma}
+    for upos in ("VERB", "NOUN"):
+        for tup in getAllInflections(lemma, upos=upos).values():
+            forms.update(tup)
+    return sorted(forms, key=len, reverse=True)
+
+
+def expand_lemmas(text: str, *, regex: bool) -> str | list[str]:
+    """`{~forget}` stands for every form of the word. In a regex it becomes an alternation; a
+    phrase becomes one phrase per combination of forms."""
+    if "{~" not in text:
+        return text if regex else [text]
+    if regex:
+        return _LEMMA_REF.sub(lambda m: "(?:" + "|".join(map(re.escape, inflections(m.group(1)))) + ")", text)
+    parts = _LEMMA_REF.split(text)  # text, lemma, text, lemma, ...
+    choices = [[p] if i % 2 == 0 else inflections(p) for i, p in enumerate(parts)]
+    return ["".join(c) for c in itertools.product(*choices)]
+
+
 def compile_phrases(phrases: list[str]) -> re.Pattern[str]:
     """One case-insensitive regex matching any surface form of any phrase, longest first."""
     forms: set[str] = set()
-    for p in phrases:
+    for p in (x for ph in phrases for x in expand_lemmas(ph, regex=False)):
         forms |= surface_forms(p)
     alts = sorted({_form_regex(f) for f in forms}, key=len, reverse=True)
     body = "|".join(alts)
@@ -162,7 +202,7 @@ def phrase_keys(phrases: list[str]) -> frozenset[str]:
 def phrase_key_sets(phrases: list[str]) -> set[tuple[str, frozenset[str]]]:
     """For each form: (its rarest word's key, the keys of all its words)."""
     out = set()
-    for p in phrases:
+    for p in (x for ph in phrases for x in expand_lemmas(ph, regex=False)):
         for form in surface_forms(p):
             # a contraction may be typed without its apostrophe ("thats", "im"), so a word
             # is keyed by what precedes the apostrophe: "that's" -> "tha", "i'm" -> "i"
@@ -174,4 +214,5 @@ def phrase_key_sets(phrases: list[str]) -> set[tuple[str, frozenset[str]]]:
 
 
 def phrase_forms_count(phrases: list[str]) -> int:
-    return len(set(itertools.chain.from_iterable(surface_forms(p) for p in phrases)))
+    return len(set(itertools.chain.from_iterable(
+        surface_forms(x) for p in phrases for x in expand_lemmas(p, regex=False))))

@@ -37,7 +37,9 @@ def expand_lexicons(rx: str, lexicons: dict[str, list[str]], where: str) -> str:
                              hint="define it under `lexicons:` in pack.yaml"
                                   + (f" (known: {', '.join(sorted(lexicons))})" if lexicons else ""))
         return "(?:" + "|".join(entries) + ")"
-    return _LEXICON_REF.sub(sub, rx) if "{" in rx else rx
+    from ..kinds.phrases import expand_lemmas
+
+    return expand_lemmas(_LEXICON_REF.sub(sub, rx), regex=True) if "{" in rx else rx
 
 
 def _compile_regex(rx: str, where: str) -> re.Pattern[str]:
@@ -205,6 +207,16 @@ class CompiledRule:
         if self.kind == "detector" and not self.needs_parse:
             return self.detector.find_lexical(text, start, end)
         return []
+
+    def prepare(self, nlp) -> None:
+        """Build what the rule keeps from one parse to the next (a token rule's Matcher) before
+        the engine enters spaCy's memory zone: strings added inside a zone are gone after it."""
+        if self.kind == "tokens" and self._matcher is None:
+            from spacy.matcher import Matcher
+
+            m = Matcher(nlp.vocab)
+            m.add(self.id, self.token_patterns)
+            self._matcher = m
 
     def find_parsed(self, doc, offset: int) -> list[Match]:
         # the candidate test is part of the rule, so parsing every sentence (parse="all")

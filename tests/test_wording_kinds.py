@@ -1,0 +1,98 @@
+"""Rule kinds that generalise: word classes, every form of a word, and wording as people type it."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from phrasecoach import Coach
+from phrasecoach.errors import PhrasecoachError
+from phrasecoach.kinds.phrases import compile_phrases, expand_lemmas
+
+
+@pytest.mark.parametrize("typed", [
+    "it's not our fault", "its not are fault", "It’s not our fault", "it is not our fault",
+    "u should of checked", "you should have checked", "i definately sent it",
+])
+def test_phrases_take_the_wording_as_people_type_it(typed):
+    rx = compile_phrases(["it's not our fault", "you should have checked", "I definitely sent it"])
+    assert rx.search(typed)
+
+
+def test_phrases_do_not_stretch_into_other_words():
+    rx = compile_phrases(["it's not our fault", "we'll check"])
+    assert not rx.search("it's not our default setting")
+    assert not rx.search("well check")        # "well" is a word: the apostrophe stays required
+
+
+def test_every_form_of_a_word_in_phrases_and_regexes():
+    rx = compile_phrases(["you {~forget} to"])
+    assert all(rx.search(t) for t in ("you forgot to", "you forget to", "you forgetting to", "u forgot to"))
+    assert not rx.search("you forgive to")
+    assert expand_lemmas(r"\byou\s+{~skip}\b", regex=True) == r"\byou\s+(?:skipping|skipped|skips|skip)\b"
+
+
+def _pack(tmp_path, pack_yaml: str, rules_yaml: str):
+    d = tmp_path / "acme"
+    d.mkdir()
+    (d / "pack.yaml").write_text(textwrap.dedent(pack_yaml), "utf-8")
+    (d / "rules.yaml").write_text(textwrap.dedent(rules_yaml), "utf-8")
+    return d
+
+
+RULE = """
+    rules:
+      - id: ACME010
+        name: minimising-a-fee
+        category: dismissive
+        message: Calling a charge small tells the customer how much to mind.
+        why: Let the customer decide what is small.
+        match:
+          regex: ['\\b(?:only|just|merely)\\s+an?\\s+{minimiser}\\s+(?:fee|charge|cost)\\b']
+          span: sentence
+        unless:
+          - scope: context
+            regex: '{happy}'
+        examples:
+          flag: ["[[It's only a tiny fee.]]"]
+          pass:
+            - "It's a fee of five pounds."
+            - text: "It's only a tiny fee."
+              context: "haha thanks, love the new app"
+"""
+
+
+def test_word_classes_are_defined_once_in_a_pack_and_used_in_its_rules(tmp_path):
+    d = _pack(tmp_path, """
+        id: acme
+        name: ACME
+        lexicons:
+          minimiser: ['tiny', 'small', 'little', 'wee']
+          happy: ['\\b(?:thanks|love)\\b']
+    """, RULE)
+    coach = Coach(packs=[d], select=["ACME010"], bundled=False)
+    assert [f.rule for f in coach.check("It's just a wee charge, honestly.").findings] == ["ACME010"]
+    assert not coach.check("It's just a wee charge.", context="thanks, love it").findings
+
+
+def test_a_later_pack_adds_to_a_class_of_the_same_name(tmp_path):
+    base = _pack(tmp_path, """
+        id: acme
+        name: ACME
+        lexicons:
+          minimiser: ['tiny']
+          happy: ['\\bthanks\\b']
+    """, RULE)
+    extra = tmp_path / "more"
+    extra.mkdir()
+    (extra / "pack.yaml").write_text("id: more\nname: More\nlexicons:\n  minimiser: ['trivial']\n", "utf-8")
+    coach = Coach(packs=[base, extra], select=["ACME010"], bundled=False)
+    assert coach.check("It's only a trivial fee.").findings
+
+
+def test_an_unknown_class_is_a_load_error_with_its_place(tmp_path):
+    d = _pack(tmp_path, "id: acme\nname: ACME\nlexicons:\n  happy: ['x']\n", RULE)
+    with pytest.raises(PhrasecoachError) as e:
+        Coach(packs=[d], bundled=False)
+    assert e.value.code == "E005" and "rules.yaml:3" in str(e.value) and "{minimiser}" in str(e.value)
