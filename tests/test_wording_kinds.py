@@ -96,3 +96,52 @@ def test_an_unknown_class_is_a_load_error_with_its_place(tmp_path):
     with pytest.raises(PhrasecoachError) as e:
         Coach(packs=[d], bundled=False)
     assert e.value.code == "E005" and "rules.yaml:3" in str(e.value) and "{minimiser}" in str(e.value)
+
+
+DEP_RULE = """
+    rules:
+      - id: ACME020
+        name: product-is-not-broken
+        category: defensive
+        message: Denying the fault outright argues with the customer's report.
+        why: Ask what they see instead.
+        match:
+          dependency:
+            - - RIGHT_ID: adj           # "isn't broken": the negation hangs on the adjective
+                RIGHT_ATTRS: {LOWER: {IN: [broken, faulty, defective]}}
+              - LEFT_ID: adj
+                REL_OP: ">"
+                RIGHT_ID: neg
+                RIGHT_ATTRS: {DEP: neg}
+            - - RIGHT_ID: adj           # "is not faulty": on the copula the adjective complements
+                RIGHT_ATTRS: {LOWER: {IN: [broken, faulty, defective]}, DEP: acomp}
+              - LEFT_ID: adj
+                REL_OP: "<"
+                RIGHT_ID: cop
+                RIGHT_ATTRS: {}
+              - LEFT_ID: cop
+                REL_OP: ">"
+                RIGHT_ID: neg
+                RIGHT_ATTRS: {DEP: neg}
+%s
+          span: sentence
+        examples:
+          flag: ["[[The kettle isn't broken.]]"]
+          pass: ["Sorry the kettle is broken."]
+"""
+
+
+def test_a_dependency_rule_matches_structure_not_words(tmp_path):
+    d = _pack(tmp_path, "id: acme\nname: ACME\n", DEP_RULE % "")
+    coach = Coach(packs=[d], select=["ACME020"], bundled=False)
+    assert [f.rule for f in coach.check("Honestly, the kettle is not faulty at all.").findings] == ["ACME020"]
+    assert not coach.check("Is the kettle faulty? Not that I know.").findings
+    assert coach.rule("ACME020").trigger is not None  # the parser runs only where the words are
+
+
+def test_a_bad_dependency_pattern_is_a_load_error_with_its_place(tmp_path):
+    bad = DEP_RULE.replace("REL_OP: \">\"\n                RIGHT_ID: neg", "REL_OP: \"??\"\n                RIGHT_ID: neg")
+    d = _pack(tmp_path, "id: acme\nname: ACME\n", bad % "")
+    with pytest.raises(PhrasecoachError) as e:
+        Coach(packs=[d], bundled=False)
+    assert e.value.code == "E003" and "rules.yaml:3" in str(e.value)

@@ -70,6 +70,31 @@ def _pattern_words(patterns: list[list[dict]]) -> list[str] | None:
     return words
 
 
+def _dependency_words(patterns: list[list[dict]]) -> list[str] | None:
+    """The literal words a dependency pattern requires (from its nodes' RIGHT_ATTRS)."""
+    return _pattern_words([[node.get("RIGHT_ATTRS", {}) for node in pat] for pat in patterns])
+
+
+def validate_dependency_patterns(patterns: list[list[dict]], where: str):
+    from spacy.matcher import DependencyMatcher
+    from spacy.vocab import Vocab
+
+    m = DependencyMatcher(Vocab(), validate=True)
+    for i, pat in enumerate(patterns):
+        if any(isinstance(n, dict) and any(str(a).upper() == "LEMMA" for a in n.get("RIGHT_ATTRS", {}))
+               for n in pat):
+            raise TokenPatternError(
+                f"dependency pattern #{i + 1} uses LEMMA, which phrasecoach does not compute", where=where,
+                hint="list the forms instead: {LOWER: {IN: [forgot, forget, forgets]}}")
+        try:
+            m.add(f"p{i}", [pat])
+        except Exception as e:  # spaCy raises ValueError / KeyError with its own codes
+            detail = " ".join(str(e).split())[:300]
+            raise TokenPatternError(f"invalid spaCy dependency pattern #{i + 1}: {detail}", where=where,
+                                    hint="see https://spacy.io/usage/rule-based-matching#dependencymatcher "
+                                         "(RIGHT_ID, RIGHT_ATTRS, LEFT_ID, REL_OP)") from None
+
+
 def validate_token_patterns(patterns: list[list[dict]], where: str) -> None:
     from spacy.matcher import Matcher
     from spacy.vocab import Vocab
@@ -225,6 +250,20 @@ class CompiledRule:
             return []
         if self.kind == "detector":
             return self.detector.find_parsed(doc, offset)
+        if self.kind == "dependency":
+            if self._matcher is None:
+                from spacy.matcher import DependencyMatcher
+
+                m = DependencyMatcher(doc.vocab)
+                m.add(self.id, self.token_patterns)
+                self._matcher = m
+            out = []
+            for _, token_ids in self._matcher(doc):
+                toks = [doc[i] for i in token_ids]
+                start = min(t.idx for t in toks)
+                end = max(t.idx + len(t.text) for t in toks)
+                out.append(Match(offset + start, offset + end))
+            return out
         if self.kind == "tokens":
             if self._matcher is None:
                 from spacy.matcher import Matcher
@@ -318,6 +357,21 @@ def compile_rule(lr: LoadedRule, ctx: DetectorContext, severity: Severity | None
             if words:
                 alts = "|".join(sorted({re.escape(w) for w in words}, key=len, reverse=True))
                 trigger = re.compile(rf"(?<!\w)(?:{alts})(?!\w)", re.IGNORECASE)
+    elif ms.dependency:
+        kind = "dependency"
+        validate_dependency_patterns(ms.dependency, where)
+        needs_parse = True  # parsed only on sentences that hold the trigger
+        if ms.trigger:
+            trigger = _compile_regex(expand_lexicons(ms.trigger, ctx.lexicons, where), where)
+        else:
+            words = _dependency_words(ms.dependency)
+            if not words:
+                raise TokenPatternError(
+                    "a dependency rule needs a `trigger` regex (or a LOWER/ORTH word in its pattern)",
+                    where=where, hint="the parser runs only on sentences the trigger finds: "
+                                      "add e.g. trigger: '\\b(?:because|since)\\b'")
+            alts = "|".join(sorted({re.escape(w) for w in words}, key=len, reverse=True))
+            trigger = re.compile(rf"(?<!\w)(?:{alts})(?!\w)", re.IGNORECASE)
     else:
         kind = "detector"
         cls = DETECTORS.get(ms.detector)
@@ -355,7 +409,7 @@ def compile_rule(lr: LoadedRule, ctx: DetectorContext, severity: Severity | None
                 exceptions.append((ex.scope, _compile_regex(expand_lexicons(r, ctx.lexicons, where), where)))
     return CompiledRule(spec=spec, pack=lr.pack, file=lr.file, line=lr.line,
                         severity=severity or spec.severity, kind=kind, needs_parse=needs_parse,
-                        regexes=regexes, detector=detector, token_patterns=ms.tokens,
+                        regexes=regexes, detector=detector, token_patterns=ms.tokens or ms.dependency,
                         trigger=trigger, exceptions=exceptions, keys=keys,
                         literals=[required_literals(r.pattern)
                                   for r in (regexes if regexes else [trigger] if trigger else [])])

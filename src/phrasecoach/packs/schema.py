@@ -28,6 +28,10 @@ class MatchSpec(_Strict):
         default=None, description="Python regular expressions (case-insensitive unless (?-i)).")
     tokens: list[list[dict]] | None = Field(
         default=None, description="spaCy Matcher token patterns (a list of patterns).")
+    dependency: list[list[dict]] | None = Field(
+        default=None,
+        description="spaCy DependencyMatcher patterns (a list of patterns), for structure a word "
+                    "list cannot express. Needs a `trigger`, or a literal word in the pattern.")
     detector: str | None = Field(default=None, description="A named Python detector.")
     options: dict = Field(default_factory=dict, description="Options for the detector.")
     span: Literal["match", "sentence"] = Field(
@@ -43,10 +47,10 @@ class MatchSpec(_Strict):
 
     @model_validator(mode="after")
     def _exactly_one(self):
-        given = [k for k in ("phrases", "regex", "tokens", "detector") if getattr(self, k)]
+        given = [k for k in ("phrases", "regex", "tokens", "dependency", "detector") if getattr(self, k)]
         if len(given) != 1:
             raise ValueError(
-                "give exactly one of phrases, regex, tokens or detector"
+                "give exactly one of phrases, regex, tokens, dependency or detector"
                 + (f" (got {', '.join(given)})" if given else " (got none)"))
         if self.options and not self.detector:
             raise ValueError("options are only for a detector")
