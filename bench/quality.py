@@ -28,13 +28,15 @@ from collections import Counter
 from pathlib import Path
 
 from phrasecoach import Coach
-from phrasecoach.goldset import CATEGORIES, Tally, evaluate, judged_tally, load_gold, rule_table
+from phrasecoach.goldset import (CATEGORIES, Tally, evaluate, judged_tally, load_gold, missed_ack_tally,
+                                 rule_table)
 from phrasecoach.levels import LEVELS, MEASURED_FILE, MIN_JUDGED, MIN_LOWER_BOUND, MIN_PRECISION, wilson
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "transcripts.jsonl"
 GOLD = ROOT / "tests" / "data" / "gold"
 BLIND = ROOT / "tests" / "data" / "blind" / "sentences.jsonl"
+BLIND_TRANSCRIPTS = ROOT / "tests" / "data" / "blind" / "transcripts.jsonl"
 SENTENCES = ROOT / "tests" / "data" / "devset.jsonl"
 # corpus findings judged by hand: judged-dev.jsonl (drawn first; vetoes were tuned on it, and for
 # the rare rules it holds every finding the corpus has) and judged.jsonl (a fresh draw afterwards)
@@ -146,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--errors", action="store_true",
                     help="list false alarms and misses on the dev sets (never holdout or blind)")
     ap.add_argument("--record", action="store_true", help=f"write rules/core/{MEASURED_FILE}")
-    ap.add_argument("--sets", default="sentences,gold-dev,gold-holdout,blind",
+    ap.add_argument("--sets", default="sentences,gold-dev,gold-holdout,blind,missed-ack",
                     help="which sets to run (comma-separated)")
     ap.add_argument("--json", metavar="FILE", help="also write the summary figures as JSON")
     args = ap.parse_args(argv)
@@ -184,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
             res = sentence_eval(Coach(level=lv), sentence_rows(BLIND))
             summary[f"blind-{lv}"] = print_sentences(
                 f"blind (written from docs/annotation.md alone; aggregate only), level {lv}", res)
+    if "missed-ack" in sets:
+        summary["missed-ack"] = print_missed_ack(coach)
     if args.rules or args.record:
         table = rule_table(coach, dev_rules, judged_tally(coach, JUDGED, CORPUS) if CORPUS.is_file() else Tally())
         print_rules(table)
@@ -199,6 +203,38 @@ def main(argv: list[str] | None = None) -> int:
         Path(args.json).write_text(json.dumps(summary, indent=1), "utf-8")
     print(f"\n({time.perf_counter() - t0:.1f} s)")
     return 0
+
+
+def print_missed_ack(coach: Coach) -> dict:
+    """PC701 (missed acknowledgment, QA scoring) on the gold turns and the blind transcripts."""
+    out = {}
+    sets = []
+    if CORPUS.is_file():
+        for split in ("dev", "holdout"):
+            rows = [json.loads(x) for x in (GOLD / f"{split}.jsonl").read_text("utf-8").splitlines() if x.strip()]
+            want = {r["id"] for r in rows}
+            convs = {}
+            with CORPUS.open(encoding="utf-8") as fh:
+                for line in fh:
+                    c = json.loads(line)
+                    if c["id"] in want:
+                        convs[c["id"]] = c
+            sets.append((f"gold-{split} (real turns)",
+                         [(convs[r["id"]]["turns"], {r["turn"]: r["missed_acknowledgment"]}) for r in rows]))
+    if BLIND_TRANSCRIPTS.is_file():
+        rows = [json.loads(x) for x in BLIND_TRANSCRIPTS.read_text("utf-8").splitlines() if x.strip()]
+        sets.append(("blind transcripts (aggregate only)",
+                     [(r["turns"], {i: i in set(r["missed"]) for i, t in enumerate(r["turns"])
+                                    if t["speaker"] == "agent"}) for r in rows]))
+    print("\nmissed acknowledgment (PC701, as `phrasecoach score` applies it), per labelled agent turn")
+    for name, items in sets:
+        t = missed_ack_tally(coach, items)
+        p = t["tp"] / (t["tp"] + t["fp"]) if t["tp"] + t["fp"] else float("nan")
+        r = t["tp"] / (t["tp"] + t["fn"]) if t["tp"] + t["fn"] else float("nan")
+        print(f"  {name:<36} precision {_fmt(p)}  recall {_fmt(r)}   tp {t['tp']} fp {t['fp']} "
+              f"fn {t['fn']} tn {t['tn']}" + (f" (skipped {t['skipped']})" if t["skipped"] else ""))
+        out[name] = {"precision": p, "recall": r, **t}
+    return out
 
 
 def _print_turn_errors(coach: Coach, turns) -> None:

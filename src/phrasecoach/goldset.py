@@ -169,3 +169,24 @@ def rule_table(coach, dev: Tally, judged: Tally) -> dict[str, dict]:
                      "low": round(lo, 3), "high": round(hi, 3), "set": " + ".join(sets) or "none",
                      "level": r.spec.level, "clears_bar": clears_bar(right, n)}
     return out
+
+
+def missed_ack_tally(coach, items) -> Counter:
+    """PC701 against labels: items are (turns as {speaker, text}, {agent turn index: missed?}).
+    Each conversation is scored up to its last labelled turn; returns tp, fp, fn, tn."""
+    from .errors import PhrasecoachError
+
+    out = Counter()
+    for turns, labels in items:
+        last = max(labels)
+        try:
+            res = coach.score_conversation([{"speaker": t["speaker"], "text": t["text"]}
+                                            for t in turns[:last + 1]])
+        except PhrasecoachError:
+            out["skipped"] += 1
+            continue
+        flagged = {d.turn for d in res.deductions if d.rule == "PC701"}
+        for i, missed in labels.items():
+            hit = i in flagged
+            out["tp" if hit and missed else "fp" if hit else "fn" if missed else "tn"] += 1
+    return out
