@@ -11,17 +11,21 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from ..errors import DetectorError, RegexError, TokenPatternError
-from ..kinds import jargon, requests
+from ..errors import (DetectorError, LinearRegexError, PackLimitError, PackValidationError, RegexError,
+                      TokenPatternError)
+from .. import conversation
+from ..kinds import command, jargon
 from ..kinds.base import Detector, DetectorContext, Match
-from ..kinds.phrases import compile_phrases, phrase_keys
+from ..kinds.phrases import _LEMMA_REF, compile_phrases, count_forms, expand_lemmas, inflections, phrase_keys
 from ..kinds.prefilter import Literals, literals_hold, required_literals, union_keys
 from ..kinds.templates import FILTERS, render, template_slots
 from ..models import Applicability, Severity, Suggestion
-from .loader import LoadedRule
+from .linear import LinearPattern, NotLinear, compile_linear
+from .loader import MAX_PHRASE_FORMS, LoadedRule
 from .schema import RuleSpec
 
-DETECTORS: dict[str, type[Detector]] = {**requests.DETECTORS, **jargon.DETECTORS}
+DETECTORS: dict[str, type[Detector]] = {**command.DETECTORS, **jargon.DETECTORS,
+                                         **conversation.DETECTORS}
 _WORD_ATTRS = {"LOWER", "ORTH", "TEXT", "NORM"}
 
 
@@ -42,12 +46,93 @@ def expand_lexicons(rx: str, lexicons: dict[str, list[str]], where: str) -> str:
     return expand_lemmas(_LEXICON_REF.sub(sub, rx), regex=True) if "{" in rx else rx
 
 
-def _compile_regex(rx: str, where: str) -> re.Pattern[str]:
+def _compile_regex(rx: str, where: str, linear: bool = False,
+                   written: str | None = None) -> re.Pattern[str] | LinearPattern:
+    """A pack regex, case-insensitive. `linear`: on RE2 (packs.linear), as every pack but the
+    bundled ones is run, so that no pattern can take time out of proportion to the text.
+    `written`: the regex as the pack gives it, before its {lexicon} classes were filled in."""
     try:
+        if linear:
+            return compile_linear(rx, re.IGNORECASE)
         return re.compile(rx, re.IGNORECASE)
     except re.error as e:
         raise RegexError(f"invalid regular expression {rx!r}: {e}", where=where,
                          hint="test it with `python -c \"import re; re.compile(r'...')\"`") from None
+    except NotLinear as e:
+        raise LinearRegexError(
+            f"{e.what} in {written or rx!r}: a team pack's regexes run on RE2, which takes time "
+            "in proportion to the text and so cannot run it", where=where, hint=e.hint) from None
+
+
+def _no_regex_tests(patterns: list, where: str) -> None:
+    """A team pack's token patterns may not use REGEX: spaCy runs those with Python's `re`,
+    which a pattern such as (a+)+$ can keep busy for hours on one long word."""
+    stack = list(patterns)
+    while stack:
+        x = stack.pop()
+        if isinstance(x, dict):
+            if any(str(k).upper() == "REGEX" for k in x):
+                raise LinearRegexError(
+                    "a REGEX test in a token pattern", where=where,
+                    hint="list the words with IN (or NOT_IN), and put a regex in the rule's "
+                         "`trigger:`, which runs on RE2")
+            stack.extend(x.values())
+        elif isinstance(x, list):
+            stack.extend(x)
+
+
+def _check_forms(phrases: list[str], where: str) -> None:
+    """Refuse phrases whose written forms would run into the millions (E009)."""
+    total = 0
+    for ph in phrases:
+        combos = 1
+        for lemma in _LEMMA_REF.findall(ph):
+            combos *= len(inflections(lemma))
+        if combos <= MAX_PHRASE_FORMS:
+            total += sum(count_forms(x) for x in expand_lemmas(ph, regex=False))
+        if combos > MAX_PHRASE_FORMS or total > MAX_PHRASE_FORMS:
+            raise PackLimitError(
+                f"the phrases have over {MAX_PHRASE_FORMS:,} written forms (contractions, "
+                f"spellings and {{~word}} forms multiply them; at {ph[:60]!r})", where=where,
+                hint="split long phrases into shorter ones, or the list into several rules")
+
+
+_BASE_SLOTS = frozenset({"match", "before", "after", "sentence"})
+
+
+def _check_slots(lr: LoadedRule, groups: set[str]) -> None:
+    """An unknown slot in a suggestion ({thinng}) is a load error, not a silent blank."""
+    import difflib
+
+    known = _BASE_SLOTS | groups
+    for j, s in enumerate(lr.spec.suggest):
+        for slot, _filters in template_slots(s.replacement):
+            if slot not in known:
+                close = difflib.get_close_matches(slot, sorted(known), n=1)
+                raise PackValidationError(
+                    f"unknown slot `{{{slot}}}` in suggestion {s.replacement!r}",
+                    where=lr.at("suggest", j, "replacement"),
+                    hint=(f"did you mean `{{{close[0]}}}`? " if close else "")
+                    + f"slots here: {', '.join(sorted(known))} (named regex groups are slots too)")
+
+
+_WHEN = frozenset({"before", "after"})
+
+
+def _check_when(lr: LoadedRule, flags: frozenset[str]) -> None:
+    """`when:` names `before`/`after` or a flag of the rule's detector, each perhaps with `no-`."""
+    import difflib
+
+    known = _WHEN | flags
+    for j, s in enumerate(lr.spec.suggest):
+        for c in s.when:
+            if c.removeprefix("no-") not in known:
+                close = difflib.get_close_matches(c, sorted(known | {f"no-{k}" for k in known}), n=1)
+                raise PackValidationError(
+                    f"unknown condition `{c}` in `when:` of suggestion {s.replacement!r}",
+                    where=lr.at("suggest", j, "replacement"),
+                    hint=(f"did you mean `{close[0]}`? " if close else "")
+                    + f"conditions here: {', '.join(sorted(known))}, each also with no-")
 
 
 def _pattern_words(patterns: list[list[dict]]) -> list[str] | None:
@@ -139,12 +224,26 @@ class CompiledRule:
     _quick_regexes: list[re.Pattern[str]] | None = None
     _anchored: bool = False
     _live_last: tuple | None = None
+    _veto_memo: tuple | None = None  # (text, context, {exception index: vetoes?}) of the last call
     # every regex's strongest literal set, joined: no match without one of these (None: unknown)
     gate: frozenset[str] | None = field(init=False, default=None)
 
     def __post_init__(self):
         if self.literals and None not in self.literals:
             self.gate = frozenset().union(*(lits[0] for lits in self.literals))
+        if self.inert:
+            # The message engine asks quick() first, so a conversation rule or a customer-side
+            # signal never runs on a message; QA scoring runs them (phrasecoach.conversation).
+            self.quick = _never
+
+    @property
+    def inert(self) -> bool:
+        """A rule the message engine leaves alone: a conversation rule, or a customer-side one."""
+        return self.kind == "conversation" or self.spec.speaker != "agent"
+
+    def could_match(self, text: str, text_keys: set[str] | None = None, low: str | None = None) -> bool:
+        """quick(), for an inert rule too (QA scoring's test on a customer turn)."""
+        return CompiledRule.quick(self, text, text_keys, low)
 
     def _quick_res(self) -> list[re.Pattern[str]]:
         """The regexes for the whole-text pre-check. `^` means the start of a *sentence*
@@ -234,12 +333,13 @@ class CompiledRule:
         return []
 
     def prepare(self, nlp) -> None:
-        """Build what the rule keeps from one parse to the next (a token rule's Matcher) before
-        the engine enters spaCy's memory zone: strings added inside a zone are gone after it."""
-        if self.kind == "tokens" and self._matcher is None:
-            from spacy.matcher import Matcher
+        """Build what the rule keeps from one parse to the next (a token or dependency rule's
+        matcher) before the engine enters spaCy's memory zone: strings added inside a zone are
+        gone after it."""
+        if self._matcher is None and self.kind in ("tokens", "dependency"):
+            from spacy.matcher import DependencyMatcher, Matcher
 
-            m = Matcher(nlp.vocab)
+            m = (Matcher if self.kind == "tokens" else DependencyMatcher)(nlp.vocab)
             m.add(self.id, self.token_patterns)
             self._matcher = m
 
@@ -276,23 +376,34 @@ class CompiledRule:
         return []
 
     def vetoed(self, text: str, m: Match, sent: tuple[int, int], context: str | None = None) -> bool:
-        for scope, rx in self.exceptions:
+        # a `text` or `context` veto reads the same string for every hit of the rule in a
+        # message: its answer is kept for the message, so many hits cost one search, not many
+        memo = self._veto_memo
+        if memo is None or memo[0] is not text or memo[1] is not context:
+            memo = self._veto_memo = (text, context, {})
+        known = memo[2]
+        for n, (scope, rx) in enumerate(self.exceptions):
+            if scope in ("context", "text") and rx is not None:
+                if scope == "context" and context is None:
+                    continue
+                hit = known.get(n)
+                if hit is None:
+                    hit = known[n] = rx.search(context if scope == "context" else text) is not None
+                if hit:
+                    return True
+                continue
             if scope == "context":
                 if context is None:
                     continue
-                if rx is None:  # echo: the customer wrote the matched words first
-                    if _echoed(text[m.start:m.end], context):
-                        return True
-                    continue
-                hay = context
-            elif scope == "match":
+                if _echoed(text[m.start:m.end], context):  # echo: the customer wrote it first
+                    return True
+                continue
+            if scope == "match":
                 hay = text[m.start:m.end]
             elif scope == "before":
                 hay = text[sent[0]:m.start]
             elif scope == "after":
                 hay = text[m.end:sent[1]]
-            elif scope == "text":
-                hay = text
             else:
                 hay = text[sent[0]:sent[1]]
             if rx.search(hay):
@@ -300,22 +411,34 @@ class CompiledRule:
         return False
 
     def suggestions(self, text: str, m: Match, sent: tuple[int, int]) -> list[Suggestion]:
-        if m.suggestions is not None:
-            return m.suggestions
+        """The rule's `suggest:` templates filled from the match. A detector's own suggestions
+        stand only when the rule gives none. A detector's slot a template names but the match
+        lacks drops that template; a detector's `unsafe` flag caps the rest at unsafe."""
         if not self.spec.suggest:
-            return []
+            return list(m.suggestions or ())
         slots = {"match": text[m.start:m.end], "before": text[sent[0]:m.start],
                  "after": text[m.end:sent[1]], "sentence": text[sent[0]:sent[1]], **m.groups}
         at_start = not text[sent[0]:m.start].strip(" \t\"'“(")
         has = {"before": not at_start,
                "after": bool(re.sub(r"[\s.!?…\"”')]+", "", slots["after"]))}
+        own = self.detector.slots if self.detector is not None else frozenset()
         out = []
         for s in self.spec.suggest:
-            if any(has[c.removeprefix("no-")] == c.startswith("no-") for c in s.when):
+            if any((has[c] if c in has else c in m.flags) == neg
+                   for c, neg in ((c.removeprefix("no-"), c.startswith("no-")) for c in s.when)):
                 continue
-            out.append(Suggestion(replacement=render(s.replacement, slots, at_start),
-                                  applicability=s.applicability, title=s.title))
+            if own and any(slot in own and slot not in m.groups for slot, _ in template_slots(s.replacement)):
+                continue
+            app = s.applicability
+            if app is Applicability.safe and "unsafe" in m.flags:
+                app = Applicability.unsafe
+            out.append(Suggestion(replacement=render(s.replacement, slots, at_start, m.case),
+                                  applicability=app, title=s.title))
         return out
+
+
+def _never(*_args, **_kwargs) -> bool:
+    return False
 
 
 def _echoed(matched: str, context: str) -> bool:
@@ -336,14 +459,19 @@ def compile_rule(lr: LoadedRule, ctx: DetectorContext, severity: Severity | None
     trigger = None
     needs_parse = False
     keys = None
+    linear = not lr.bundled  # a team pack's regexes run on RE2 (packs.linear)
+    if linear and (ms.tokens or ms.dependency):
+        _no_regex_tests(ms.tokens or ms.dependency, lr.at("match", "tokens" if ms.tokens else "dependency"))
     if ms.phrases:
         kind = "phrases"
+        _check_forms(ms.phrases, lr.at("match", "phrases"))
         regexes = [compile_phrases(ms.phrases)]
         keys = phrase_keys(ms.phrases)
     elif ms.regex:
         kind = "regex"
         expanded = [expand_lexicons(r, ctx.lexicons, where) for r in ms.regex]
-        regexes = [_compile_regex(r, where) for r in expanded]
+        regexes = [_compile_regex(r, lr.at("match", "regex", k), linear, written)
+                   for k, (r, written) in enumerate(zip(expanded, ms.regex))]
         keys = union_keys(expanded)
     elif ms.tokens:
         kind = "tokens"
@@ -351,7 +479,8 @@ def compile_rule(lr: LoadedRule, ctx: DetectorContext, severity: Severity | None
         # Token patterns always run on parsed sentences, but only those holding a trigger word.
         needs_parse = True
         if ms.trigger:
-            trigger = _compile_regex(expand_lexicons(ms.trigger, ctx.lexicons, where), where)
+            trigger = _compile_regex(expand_lexicons(ms.trigger, ctx.lexicons, where),
+                                     lr.at("match", "trigger"), linear, ms.trigger)
         else:
             words = _pattern_words(ms.tokens)
             if words:
@@ -362,7 +491,8 @@ def compile_rule(lr: LoadedRule, ctx: DetectorContext, severity: Severity | None
         validate_dependency_patterns(ms.dependency, where)
         needs_parse = True  # parsed only on sentences that hold the trigger
         if ms.trigger:
-            trigger = _compile_regex(expand_lexicons(ms.trigger, ctx.lexicons, where), where)
+            trigger = _compile_regex(expand_lexicons(ms.trigger, ctx.lexicons, where),
+                                     lr.at("match", "trigger"), linear, ms.trigger)
         else:
             words = _dependency_words(ms.dependency)
             if not words:
@@ -372,6 +502,8 @@ def compile_rule(lr: LoadedRule, ctx: DetectorContext, severity: Severity | None
                                       "add e.g. trigger: '\\b(?:because|since)\\b'")
             alts = "|".join(sorted({re.escape(w) for w in words}, key=len, reverse=True))
             trigger = re.compile(rf"(?<!\w)(?:{alts})(?!\w)", re.IGNORECASE)
+    elif ms.conversation:
+        kind = "conversation"  # nothing to match in a message: phrasecoach.conversation runs it
     else:
         kind = "detector"
         cls = DETECTORS.get(ms.detector)
@@ -392,21 +524,31 @@ def compile_rule(lr: LoadedRule, ctx: DetectorContext, severity: Severity | None
             raise DetectorError(f"bad option for detector `{ms.detector}`: {e}", where=where,
                                 hint="define the lexicon under `lexicons:` in pack.yaml") from None
         needs_parse = cls.needs_parse
+        if needs_parse and spec.speaker == "customer":
+            raise DetectorError(f"detector `{ms.detector}` needs a parse; a customer-side rule "
+                                "matches without one", where=where,
+                                hint="use phrases, a regex or a lexical detector (capitals)")
     for s in spec.suggest:
         for slot, filters in template_slots(s.replacement):
             bad = [f for f in filters if f not in FILTERS]
             if bad:
                 raise DetectorError(f"unknown template filter `{bad[0]}` in suggestion {s.replacement!r}",
                                     where=where, hint=f"filters: {', '.join(sorted(FILTERS))}")
+    _check_when(lr, detector.flags if detector is not None else frozenset())
+    _check_slots(lr, {g for r in regexes for g in r.groupindex}
+                 | (detector.slots if detector is not None else frozenset())
+                 | (conversation.SLOTS if kind == "conversation" else frozenset()))
     exceptions: list[tuple[str, re.Pattern[str] | None]] = []
-    for ex in spec.unless:
+    for j, ex in enumerate(spec.unless):
         if ex.echo:
             exceptions.append((ex.scope, None))
         elif ex.phrases:
+            _check_forms(ex.phrases, lr.at("unless", j, "phrases"))
             exceptions.append((ex.scope, compile_phrases(ex.phrases)))
         else:
-            for r in ex.regex:
-                exceptions.append((ex.scope, _compile_regex(expand_lexicons(r, ctx.lexicons, where), where)))
+            for k, r in enumerate(ex.regex):
+                exceptions.append((ex.scope, _compile_regex(expand_lexicons(r, ctx.lexicons, where),
+                                                            lr.at("unless", j, "regex", k), linear, r)))
     return CompiledRule(spec=spec, pack=lr.pack, file=lr.file, line=lr.line,
                         severity=severity or spec.severity, kind=kind, needs_parse=needs_parse,
                         regexes=regexes, detector=detector, token_patterns=ms.tokens or ms.dependency,
