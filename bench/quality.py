@@ -28,8 +28,8 @@ from collections import Counter
 from pathlib import Path
 
 from phrasecoach import Coach
-from phrasecoach.goldset import (CATEGORIES, Tally, evaluate, judged_tally, load_gold, missed_ack_tally,
-                                 rule_table)
+from phrasecoach.goldset import (CATEGORIES, Tally, conversation_tally, evaluate, judged_tally, load_gold,
+                                 missed_ack_items, missed_ack_tally, rule_table)
 from phrasecoach.levels import LEVELS, MEASURED_FILE, MIN_JUDGED, MIN_LOWER_BOUND, MIN_PRECISION, wilson
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -189,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     if "missed-ack" in sets:
         summary["missed-ack"] = print_missed_ack(coach)
     if args.rules or args.record:
+        if dev_rules is not None:  # PC701, per labelled agent turn of gold-dev
+            conversation_tally(coach, missed_ack_items(GOLD / "dev.jsonl", CORPUS), into=dev_rules)
         table = rule_table(coach, dev_rules, judged_tally(coach, JUDGED, CORPUS) if CORPUS.is_file() else Tally())
         print_rules(table)
         if args.record:
@@ -211,16 +213,7 @@ def print_missed_ack(coach: Coach) -> dict:
     sets = []
     if CORPUS.is_file():
         for split in ("dev", "holdout"):
-            rows = [json.loads(x) for x in (GOLD / f"{split}.jsonl").read_text("utf-8").splitlines() if x.strip()]
-            want = {r["id"] for r in rows}
-            convs = {}
-            with CORPUS.open(encoding="utf-8") as fh:
-                for line in fh:
-                    c = json.loads(line)
-                    if c["id"] in want:
-                        convs[c["id"]] = c
-            sets.append((f"gold-{split} (real turns)",
-                         [(convs[r["id"]]["turns"], {r["turn"]: r["missed_acknowledgment"]}) for r in rows]))
+            sets.append((f"gold-{split} (real turns)", missed_ack_items(GOLD / f"{split}.jsonl", CORPUS)))
     if BLIND_TRANSCRIPTS.is_file():
         rows = [json.loads(x) for x in BLIND_TRANSCRIPTS.read_text("utf-8").splitlines() if x.strip()]
         sets.append(("blind transcripts (aggregate only)",

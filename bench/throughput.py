@@ -40,10 +40,11 @@ def fresh_caches(coach) -> None:
     """Empty the per-sentence and per-word caches, so a repeat does not reuse the last one's."""
     from functools import _lru_cache_wrapper
 
-    from phrasecoach.kinds import jargon, requests, templates
+    from phrasecoach.kinds import command, jargon, templates
 
     coach._candidates.clear()
-    for mod in (requests, jargon, templates):
+    command.clear_caches()  # the command detectors' caches live with their lexicon
+    for mod in (jargon, templates):
         for obj in vars(mod).values():
             if isinstance(obj, _lru_cache_wrapper):
                 obj.cache_clear()

@@ -7,6 +7,7 @@ import contextlib
 import socket
 import threading
 import time
+from collections.abc import Sequence
 from functools import lru_cache
 
 from phrasecoach import Coach
@@ -51,3 +52,54 @@ def running_server(app):
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextlib.contextmanager
+def serve_process(env: dict | None = None, args: Sequence[str] = (), cwd=None, ready_timeout: float = 120):
+    """`phrasecoach serve` as a real process on a free 127.0.0.1 port; yield (base URL, process,
+    log path). Settings come from `env`; of the caller's PHRASECOACH_* only the suite-wide rule
+    level (tests/conftest.py) is kept. Stopped by its own pid (SIGTERM, then SIGKILL)."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+    import urllib.error
+    import urllib.request
+    from pathlib import Path
+
+    exe = Path(sys.executable).with_name("phrasecoach")
+    port = free_port()
+    full_env = {k: v for k, v in os.environ.items()
+                if not k.startswith("PHRASECOACH_") or k == "PHRASECOACH_LEVEL"}
+    full_env.update(env or {})
+    folder = Path(cwd or tempfile.mkdtemp(prefix="phrasecoach-serve-"))
+    log_path = folder / f"serve-{port}.log"
+    log = log_path.open("wb")
+    proc = subprocess.Popen([str(exe), "serve", "--host", "127.0.0.1", "--port", str(port), *args],
+                            cwd=folder, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + ready_timeout
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"phrasecoach serve exited {proc.returncode}:\n"
+                                   + log_path.read_text("utf-8", "replace")[-3000:])
+            try:
+                with urllib.request.urlopen(base + "/readyz", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except (urllib.error.URLError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("phrasecoach serve was not ready in time")
+            time.sleep(0.1)
+        yield base, proc, log_path
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+        log.close()

@@ -58,3 +58,39 @@ def test_scoring_gives_each_agent_turn_the_customer_message_before_it():
     assert customer_context([("agent", "Hi")], 0) == ""
     conv = coach().score_conversation([{"speaker": s, "text": t} for s, t in turns])
     assert not [d for d in conv.deductions if d.rule == "PC501"]
+
+
+# ---- over HTTP: /v1/check, /v1/rewrite and LanguageTool's data.metaData ---------------------
+def _post(base: str, path: str, body: dict | bytes, ctype: str = "application/json"):
+    import json as _json
+    import urllib.request
+
+    data = body if isinstance(body, bytes) else _json.dumps(body).encode()
+    req = urllib.request.Request(base + path, data=data, headers={"content-type": ctype})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return _json.loads(r.read())
+
+
+def test_context_and_level_over_http():
+    import json as _json
+    import urllib.parse
+
+    from service_support import make_app, running_server
+
+    with running_server(make_app()) as base:
+        text = "Unplug the modem for thirty seconds."
+        assert _post(base, "/v1/check", {"text": text, "level": "picky"})["findings"]
+        asked = _post(base, "/v1/check", {"text": text, "level": "picky", "context": "how do I fix it?"})
+        assert asked["findings"] == []
+        batch = _post(base, "/v1/check", {"texts": [text, text], "level": "picky", "context": "how do I fix it?"})
+        assert [r["findings"] for r in batch["reports"]] == [[], []]
+        rw = _post(base, "/v1/rewrite", {"text": "Your RMA is ready.", "level": "picky", "context": "is my RMA ready?"})
+        assert rw["rewritten"] == "Your RMA is ready."
+        # LanguageTool clients send the customer's message as data.metaData.context
+        form = urllib.parse.urlencode({"language": "en-US", "level": "picky", "data": _json.dumps(
+            {"text": text, "metaData": {"context": "how do I fix it?"}})}).encode()
+        lt = _post(base, "/v2/check", form, "application/x-www-form-urlencoded")
+        assert lt["matches"] == []
+        form = urllib.parse.urlencode({"language": "en-US", "level": "picky", "data": _json.dumps(
+            {"text": text})}).encode()
+        assert _post(base, "/v2/check", form, "application/x-www-form-urlencoded")["matches"]

@@ -16,7 +16,7 @@ from spacy.tokens import Doc
 
 from phrasecoach import Coach
 from phrasecoach.kinds.base import DetectorContext
-from phrasecoach.kinds.requests import BareNounRequest, ImperativeRequest, ObligationRequest
+from phrasecoach.kinds.command import BareNounRequest, ImperativeRequest, ObligationRequest
 from phrasecoach.models import Applicability
 
 SAFE, UNSAFE = Applicability.safe, Applicability.unsafe
@@ -44,16 +44,42 @@ def parsed(*tokens: tuple[str, str, str, str, int]) -> Doc:
                heads=[t[4] for t in tokens])
 
 
+class Framed:
+    """A detector (with no pack lexicons given: it reads the core pack's) and the rewrite frames of
+    its core rule (`suggest:` in rules/core/command.yaml): its matches carry the suggestions the
+    rule makes of them."""
+
+    def __init__(self, detector, rule_id: str):
+        self.detector = detector
+        self.rule = next(r for r in coach().rules if r.id == rule_id)
+
+    def candidate(self, sentence: str) -> bool:
+        return self.detector.candidate(sentence)
+
+    def find_parsed(self, doc, offset: int):
+        text = " " * offset + doc.text
+        return [self._framed(text, m, (offset, len(text))) for m in self.detector.find_parsed(doc, offset)]
+
+    def find_lexical(self, text: str, start: int, end: int):
+        return [self._framed(text, m, (start, end)) for m in self.detector.find_lexical(text, start, end)]
+
+    def _framed(self, text, m, sent):
+        m.suggestions = self.rule.suggestions(text, m, sent)
+        return m
+
+
 def imperative(mode="bare", **opts):
-    return ImperativeRequest(ImperativeRequest.Options(mode=mode, **opts), DetectorContext())
+    return Framed(ImperativeRequest(ImperativeRequest.Options(mode=mode, **opts), DetectorContext()),
+                  {"bare": "PC102", "softened": "PC103", "negative": "PC106"}[mode])
 
 
 def bare_noun(**opts):
-    return BareNounRequest(BareNounRequest.Options(**opts), DetectorContext())
+    return Framed(BareNounRequest(BareNounRequest.Options(**opts), DetectorContext()), "PC101")
 
 
 def obligation(form="you-need-to"):
-    return ObligationRequest(ObligationRequest.Options(form=form), DetectorContext())
+    return Framed(ObligationRequest(ObligationRequest.Options(form=form), DetectorContext()),
+                  {"you-need-to": "PC104", "i-need-your": "PC105"}[form])
 
 
 def suggestions(match):

@@ -173,7 +173,7 @@ def test_bad_regex(tmp_path):
     pack = write_pack(tmp_path / "p", text)
     err = load_error(pack)
     assert isinstance(err, RegexError) and err.code == "E005"
-    assert_located(err, pack / "style.yaml", line_of(text, "- id: ACME101"))
+    assert_located(err, pack / "style.yaml", line_of(text, "regex: ['"))  # the regex's own line
     assert "'\\\\bbud(dy'" in err.message and "missing )" in err.message
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from phrasecoach import Coach
 from phrasecoach.models import Applicability
-from phrasecoach.packs.selftest import iter_examples
+from phrasecoach.packs.selftest import iter_examples, run_example
 from phrasecoach.rewrite import apply_edits
 
 
@@ -46,6 +46,12 @@ def _findings(report):
 def test_rule_example(rule_id, kind, index, example):
     c = coach()
     rule = c.rule(rule_id)
+    if rule.inert:
+        # A conversation rule and its customer-side signals run in QA scoring: the examples are
+        # customer texts, or replies to the customer message in `context:` (packs.selftest).
+        result = run_example(c, rule, kind, index, example)
+        assert result.ok, f"{result.id}: {result.problems}"
+        return
     if kind == "pass":
         report = c.check(example.text, context=example.context)
         # The selftest's contract: the rule itself stays quiet. Other rules may fire on a
@@ -112,9 +118,11 @@ def test_examples_cover_every_rule_and_both_kinds():
         kinds = {p.values[1] for p in CASES if p.values[0] == r.id}
         assert kinds == {"flag", "pass"}, f"{r.id} needs at least one flag and one pass example"
     # The bundled packs are the ones documented: core, with commands, defensive, blame,
-    # dismissive, impatience and jargon rules and the empathy strengths.
+    # dismissive, impatience and jargon rules, the empathy strengths, and the conversation rule
+    # PC701 (missed-acknowledgment) with its customer-side signals.
     assert {r.spec.category for r in c.rules} == {
-        "command", "defensive", "blame", "dismissive", "impatience", "jargon", "empathy"}
+        "command", "defensive", "blame", "dismissive", "impatience", "jargon", "empathy",
+        "missed-acknowledgment"}
     assert len(CASES) >= 200
 
 

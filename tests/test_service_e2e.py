@@ -41,7 +41,7 @@ def server(tmp_path_factory):
     config = folder / "phrasecoach.toml"
     config.write_text("max_text_chars = 500\nmax_batch = 5\n", "utf-8")
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PHRASECOACH_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PHRASECOACH_") or k == "PHRASECOACH_LEVEL"}
     env["PHRASECOACH_API_KEYS"] = KEY
     log = (folder / "server.log").open("w+b")
     proc = subprocess.Popen([str(exe), "serve", "--host", "127.0.0.1", "--port", str(port),

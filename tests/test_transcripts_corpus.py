@@ -48,12 +48,11 @@ def test_first_300_corpus_conversations(tmp_path):
 
 
 def test_signal_prefilters_change_nothing_on_the_corpus():
-    """SignalSet.find skips patterns by word starts; on real turns it must find the same."""
-    from test_transcripts_rule import _unfiltered
+    """The signal rules skip patterns by word starts and required literals, as the engine does;
+    on real turns they must find what running every pattern finds."""
+    from test_transcripts_rule import _rules, _unfiltered
 
-    from phrasecoach.transcripts.signals import load_signals
-
-    signals = load_signals()
+    signals = _rules()
     with open(CORPUS, encoding="utf-8") as f:
         texts = [t["text"] for line in itertools.islice(f, 4000) for t in json.loads(line)["turns"]]
     found = [signals.find(t) for t in texts]

@@ -221,12 +221,15 @@ def test_csv_unknown_speaker_empty_text_and_invalid_utf8(tmp_path):
     assert "supervisor" in bad[0].reason
 
 
-def test_csv_non_contiguous_conversation_is_reported(tmp_path):
+def test_csv_non_contiguous_conversation_is_reported_whole_never_half_scored(tmp_path):
     data = ("conversation_id,speaker,text\nc1,customer,Hi\nc1,agent,Yo\n"
-            "c2,customer,Hi\nc2,agent,Yo\nc1,agent,Again\n")
+            "c2,customer,Hi\nc2,agent,Yo\nc1,agent,Again\nc3,customer,Hi\nc3,agent,Yo\n"
+            "c1,agent,Bye\n")
     convs, bad = _read(_write(tmp_path, "t.csv", data))
-    assert [c.id for c in convs] == ["c1", "c2"]
-    assert bad[0].kind == "not-contiguous" and bad[0].line == 6
+    assert [c.id for c in convs] == ["c2", "c3"]  # no block of c1 is scored
+    assert [(b.kind, b.conversation, b.line, b.row) for b in bad] == [("not-contiguous", "c1", 2, 2)]
+    assert "3 separate blocks, starting on lines 2, 6, 9" in bad[0].reason
+    assert "sort the file by conversation" in bad[0].reason
 
 
 # ---- plain text ---------------------------------------------------------------------------------
@@ -271,3 +274,85 @@ def test_text_invalid_utf8(tmp_path):
     convs, bad = _read(_write(tmp_path, "t.txt", b"Customer: caf\xe9\nAgent: Hi\n\nCustomer: a\nAgent: b\n"))
     assert [c.id for c in convs] == ["t#2"]
     assert (bad[0].line, bad[0].kind) == (1, "invalid-utf8")
+
+
+# ---- records that must never stop a read ----------------------------------------------------------
+
+@pytest.mark.parametrize("value", [1e20, -1e20, float("inf"), float("nan"), 10 ** 400, "1e20", True, [1]])
+def test_parse_ts_out_of_range_is_a_value_error(value):
+    with pytest.raises(ValueError, match="not (a|an ISO 8601) time"):
+        parse_ts(value)
+
+
+def test_parse_ts_takes_datetimes_and_the_range_of_unix_seconds():
+    from datetime import datetime, timezone
+
+    now = datetime(2024, 3, 4, 9, 0, tzinfo=timezone.utc)
+    assert parse_ts(now) is now
+    assert parse_ts(0).year == 1970 and parse_ts(253402300799).year == 9999
+
+
+@pytest.mark.parametrize("line, kind, fragment", [
+    ('{"id": "x1", "turns": ' + "[" * 5000 + "]" * 5000 + "}", "malformed-json", "nested too deeply"),
+    ('{"id": "x1", "n": ' + "9" * 5000 + ', "turns": []}', "malformed-json", "not readable JSON"),
+    ('{"id": "x1", "turns": [{"speaker": "agent", "text": "Hi \\ud800"}]}', "invalid-unicode",
+     "turn 0: the text holds a lone surrogate (\\ud800 at character 4)"),
+    ('{"id": "x\\ud800", "turns": [{"speaker": "agent", "text": "Hi"}]}', "invalid-unicode",
+     "the conversation id holds a lone surrogate (\\ud800)"),
+    ('{"id": "x1", "turns": [{"speaker": "agent", "text": "Hi", "ts": 1e20}]}', "bad-timestamp",
+     "turn 0: not a time: 1e+20 is out of range"),
+    ('{"id": "x1", "ts": -Infinity, "turns": [{"speaker": "agent", "text": "Hi"}]}', "bad-timestamp",
+     "not a time: -inf"),
+    ('{"id": "x1", "turns": [{"speaker": ' + "[" * 900 + "]" * 900 + ', "text": "Hi"}]}',
+     "unknown-speaker", "turn 0: unknown speaker [[[[...]]]]"),
+], ids=["nested-5000", "int-5000-digits", "surrogate-text", "surrogate-id", "ts-1e20", "ts-minus-infinity",
+        "nested-speaker"])
+def test_jsonl_records_that_used_to_stop_the_run_are_bad_records(tmp_path, line, kind, fragment):
+    path = _write(tmp_path, "t.jsonl", _jsonl(GOOD) + line + "\n" + _jsonl({**GOOD, "id": "g3"}))
+    convs, bad = _read(path)
+    assert [c.id for c in convs] == ["g1", "g3"]
+    assert [(b.line, b.kind) for b in bad] == [(2, kind)]
+    assert fragment in bad[0].reason
+    json.dumps(bad[0].to_dict(), ensure_ascii=False).encode("utf-8")  # writable as it is
+
+
+def test_damaged_gzip_ends_with_one_bad_record_after_what_could_be_read(tmp_path):
+    data = gzip.compress(_jsonl(*({**GOOD, "id": f"g{i}"} for i in range(2000))).encode())
+    p = tmp_path / "t.jsonl.gz"
+    p.write_bytes(data[: len(data) // 2])
+    convs, bad = _read(str(p))
+    assert len(convs) > 100 and [c.id for c in convs] == [f"g{i}" for i in range(len(convs))]
+    assert len(bad) == 1 and bad[0].kind == "unreadable" and bad[0].line == len(convs) + 1
+    assert "the rest of the file skipped" in bad[0].reason
+
+
+def test_csv_quoting_errors_cost_their_conversation_whole(tmp_path):
+    data = ("conversation_id,speaker,text\n"
+            "c1,customer,Hi\n"
+            'c1,agent,"Hello"there\n'          # a stray quote: row 3, line 3
+            "c2,customer,Hi\nc2,agent,Hello\n"
+            "c3,customer," + "x" * 200_000 + "\n"   # over csv's field limit: row 6
+            "c3,agent,Hello\n"
+            "c4,customer,Hi\nc4,agent,Hello\n")
+    path = _write(tmp_path, "t.csv", data)
+    convs, bad = _read(path)
+    assert [c.id for c in convs] == ["c2", "c4"]  # c1 and c3 are not scored on what is left
+    assert [(b.conversation, b.kind, b.line, b.row) for b in bad] == [
+        ("c1", "malformed-csv", 3, 3), ("c3", "malformed-csv", 6, 6)]
+    assert "field limit" in bad[1].reason
+
+
+def test_csv_unterminated_quote_rows_after_it_are_read_again(tmp_path):
+    data = ("conversation_id,speaker,text\n"
+            "c1,agent,Hi\n"
+            'c2,agent,"never closed\n'
+            "c3,agent,Hello\n"
+            "c3,customer,caf\xe9\n".encode("latin-1").decode("latin-1") +
+            "c4,agent,Fine\n")
+    path = _write(tmp_path, "t.csv", data.encode("latin-1"))
+    convs, bad = _read(path)
+    assert [c.id for c in convs] == ["c1", "c4"]
+    # the quote's row, then the invalid UTF-8 on a line read again
+    assert [(b.conversation, b.kind, b.line, b.row) for b in bad] == [
+        ("c2", "malformed-csv", 3, 3), ("c3", "invalid-utf8", 5, 5)]
+    assert "never closed" in bad[0].reason and "3 line(s) after it are read again" in bad[0].reason

@@ -1,15 +1,22 @@
-"""PC701 missed-acknowledgment: the signal file's own examples, turn pairs, and its schema."""
+"""PC701 missed-acknowledgment: a rule of the core pack, with customer-side signal rules.
+
+The rules' own examples (flag/pass, customer texts for the signals, replies with their customer
+message for PC701) run in tests/test_rule_examples.py, as `phrasecoach rules test` runs them.
+Here: the prefilters, multi-turn conversations, selection and the schema.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
 from phrasecoach import Coach
-from phrasecoach.errors import InputError, PackValidationError, RegexError
+from phrasecoach.conversation import ConversationRules, _hit, _one_per_stretch, _sentences
+from phrasecoach.errors import InputError, PackReadError, PackValidationError, RegexError
+from phrasecoach.packs.loader import bundled_packs_dir
 from phrasecoach.transcripts import score_conversation
-from phrasecoach.transcripts.signals import default_signals_path, load_signals
-
-SIGNALS = load_signals()
+from phrasecoach.transcripts.signals import load_signals
 
 
 @pytest.fixture(scope="module")
@@ -17,42 +24,50 @@ def coach():
     return Coach()
 
 
-def _signal_cases():
-    for c in SIGNALS.spec.signals:
-        for i, ex in enumerate(c.examples.flag):
-            yield pytest.param(c.name, "flag", ex, id=f"{c.name}-flag-{i}")
-        for i, ex in enumerate(c.examples.pass_):
-            yield pytest.param(c.name, "pass", ex, id=f"{c.name}-pass-{i}")
+def _rules() -> ConversationRules:
+    return ConversationRules.of(_coach())
 
 
-@pytest.mark.parametrize("name, kind, example", list(_signal_cases()))
-def test_signal_examples(name, kind, example):
-    text = example.replace("[[", "").replace("]]", "")
-    hits = [h for h in SIGNALS.find(text) if h.name == name]
-    if kind == "pass":
-        assert not hits, f"{name} must not fire on {text!r}, got {[h.text for h in hits]}"
-        return
-    assert hits, f"{name} must fire on {text!r}"
-    if "[[" in example:
-        span = (example.index("[["), example.index("]]") - 2)
-        assert span in [(h.start, h.end) for h in hits], [h.text for h in hits]
+_COACH: list[Coach] = []
 
 
-def _unfiltered(signals, text):
-    """SignalSet.find without its prefilters: every pattern and the capitals detector run."""
-    from phrasecoach.transcripts import signals as mod
+def _coach() -> Coach:
+    if not _COACH:
+        _COACH.append(Coach(level="preview"))
+    return _COACH[0]
 
-    saved = [(c, c.keys) for c in signals._signals]
-    hint = mod._CAPS_HINT
-    try:
-        for c in signals._signals:
-            c.keys = tuple(None for _ in c.patterns)
-        mod._CAPS_HINT = type("Always", (), {"search": staticmethod(lambda t: True)})()
-        return signals.find(text)
-    finally:
-        mod._CAPS_HINT = hint
-        for c, keys in saved:
-            c.keys = keys
+
+def _unfiltered(signals: ConversationRules, text: str):
+    """ConversationRules.find without its prefilters: every regex and detector of every rule runs."""
+    hits = []
+    for r in signals.signal_rules:
+        mine = []
+        for s, e in _sentences(text):
+            ms = (r.detector.find_lexical(text, s, e) if r.kind == "detector"
+                  else r.find_lexical(text, s, e, None))
+            mine += [_hit(r, text, m, (s, e)) for m in ms
+                     if m.end > m.start and not r.vetoed(text, m, (s, e))]
+        hits += _one_per_stretch(mine)
+    return _one_per_stretch(hits)
+
+
+def test_pc701_and_its_signals_are_rules_in_the_registry():
+    c = _coach()
+    pc701 = c.rule("PC701")
+    assert pc701 is not None and pc701.kind == "conversation" and pc701.spec.level == "default"
+    signals = [r for r in c.rules if r.spec.speaker == "customer"]
+    assert {r.id for r in signals} >= {"PC7011", "PC7012", "PC7013", "PC7014", "PC7015", "PC7016"}
+    assert all(r.id.startswith("PC701") and r.spec.signal for r in signals)
+    (cr,) = _rules().rules
+    assert cr.rule is pc701 and {r.id for r in cr.signals} == {r.id for r in signals}
+    assert {"PC901", "PC902", "PC904"} <= cr.acknowledged_by  # the empathy strengths
+
+
+def test_the_message_engine_leaves_conversation_rules_alone():
+    c = _coach()
+    rep = c.check("I HAVE BEEN WAITING FOR HOURS, this is unacceptable!!!",
+                  context="I've been waiting 40 minutes")
+    assert not [f for f in rep.findings if f.rule.startswith("PC701")]
 
 
 PREFILTER_TEXTS = [
@@ -64,54 +79,30 @@ PREFILTER_TEXTS = [
 
 
 @pytest.mark.parametrize("text", [*PREFILTER_TEXTS,
-                                  *(ex.replace("[[", "").replace("]]", "")
-                                    for c in SIGNALS.spec.signals
-                                    for ex in (*c.examples.flag, *c.examples.pass_))])
+                                  *(ex.plain if hasattr(ex, "plain") else ex.text
+                                    for r in _coach().rules if r.spec.speaker == "customer"
+                                    for ex in (*r.spec.examples.flag, *r.spec.examples.pass_))])
 def test_prefilters_never_change_what_find_returns(text):
-    assert SIGNALS.find(text) == _unfiltered(SIGNALS, text)
+    assert _rules().find(text) == _unfiltered(_rules(), text)
 
 
-def test_prefilter_keys_only_for_word_start_patterns():
-    from phrasecoach.transcripts.signals import pattern_keys
-
-    assert pattern_keys(r"\b(?:waiting|waited)\s+\d+") == frozenset({"wai"})
-    assert pattern_keys(r"(?:waiting|waited)") is None       # may match inside a word
-    assert pattern_keys(r"\b\d+\s+hours") is None            # starts with a digit
-    assert pattern_keys(r"(?:!\s*){3,}") is None
-    assert any(k is not None for c in SIGNALS._signals for k in c.keys)
-
-
-def _turns(ex):
-    return ([{"speaker": "customer", "text": t} for t in ex.customer]
-            + [{"speaker": "agent", "text": t} for t in ex.agent])
+def test_turn_pairs_of_several_turns(coach):
+    flag = score_conversation(coach, [("customer", "Still no response to my email."), ("customer", "Hello?"),
+                                      ("agent", "Let me check that for you."), ("agent", "Your case is open.")])
+    assert [d.turn for d in flag.deductions if d.rule == "PC701"] == [2]
+    assert {s.rule for s in flag.signals} == {"PC7012", "PC7019"}  # still no response; "Hello?"
+    assert all(not s.acknowledged and s.answered_by == 2 for s in flag.signals)
+    acked = score_conversation(coach, [("customer", "This is unacceptable!"), ("customer", "Where is my bag?"),
+                                       ("agent", "Let me check."),
+                                       ("agent", "Sorry for the wait, I've found it: it's in Atlanta.")])
+    assert not [d for d in acked.deductions if d.rule == "PC701"]
+    assert acked.signals and all(s.acknowledged for s in acked.signals)
 
 
-def _pair_cases():
-    for i, ex in enumerate(SIGNALS.spec.examples.flag):
-        yield pytest.param("flag", ex, id=f"flag-{i}")
-    for i, ex in enumerate(SIGNALS.spec.examples.pass_):
-        yield pytest.param("pass", ex, id=f"pass-{i}")
-
-
-@pytest.mark.parametrize("kind, ex", list(_pair_cases()))
-def test_turn_pair_examples(coach, kind, ex):
-    res = score_conversation(coach, _turns(ex))
-    pc701 = [(d.turn, d.text) for d in res.deductions if d.rule == "PC701"]
-    first_agent = len(ex.customer)
-    if kind == "pass":
-        assert not pc701, f"must pass: {ex}"
-        return
-    assert [t for t, _ in pc701] == [first_agent], "one finding, on the reply's first turn"
-    assert res.counts["missed-acknowledgment"] == 1
-    if ex.signal:
-        assert ex.signal in {s.name for s in res.signals}
-    assert all(not s.acknowledged and s.answered_by == first_agent for s in res.signals)
-
-
-@pytest.mark.parametrize("kind", sorted(SIGNALS.acknowledge))
-def test_the_suggested_acknowledgement_counts_as_one(coach, kind):
+@pytest.mark.parametrize("rule_id", ["PC7011", "PC7012", "PC7013", "PC7014", "PC7015", "PC7016"])
+def test_the_suggested_acknowledgement_counts_as_one(coach, rule_id):
     """Applying PC701's suggestion must silence PC701 (the rule agrees with its own advice)."""
-    ack = SIGNALS.acknowledge[kind]
+    ack = coach.rule(rule_id).spec.suggest[0].replacement
     res = score_conversation(coach, [("customer", "Still waiting, this is unacceptable, it's urgent!"),
                                      ("agent", f"{ack} Your order ships today.")])
     assert res.counts["missed-acknowledgment"] == 0
@@ -128,6 +119,7 @@ def test_missed_acknowledgment_with_and_without_acknowledgement(coach):
     assert f.suggestions[0].replacement == "I'm sorry for the wait. What is your booking reference?"
     assert missed.turns[0].report.rewritten == "Hi Sam. What is your booking reference?"  # never applied
     assert missed.score == 90
+    assert missed.signals[0].rule == "PC7011" and missed.signals[0].kind == "wait"
 
     acked = score_conversation(coach, [("customer", wait),
                                        ("agent", "Thanks for your patience. What is your booking reference?")])
@@ -149,6 +141,22 @@ def test_no_customer_signal_no_finding(coach):
     assert res.score == 100 and not res.signals and not res.deductions
 
 
+WAIT = [("customer", "I've been waiting 40 minutes for someone to answer!"), ("agent", "What is your order number?")]
+
+
+def test_selection_and_severity_apply_to_pc701():
+    def pc701(**kw):
+        res = score_conversation(Coach(**kw), WAIT)
+        return [(d.rule, d.points) for d in res.deductions if d.rule == "PC701"], [s.rule for s in res.signals]
+
+    assert pc701() == ([("PC701", 10)], ["PC7011"])
+    assert pc701(ignore=["PC701"]) == ([], [])                  # the rule and its signals (prefix)
+    assert pc701(ignore=["PC7011"]) == ([], [])                 # one signal off: nothing else sees a wait
+    assert pc701(select=["PC701"]) == ([("PC701", 10)], ["PC7011"])  # selects its signals too
+    assert pc701(select=["command"]) == ([], [])
+    assert pc701(severity={"PC701": "error"}) == ([("PC701", 20)], ["PC7011"])
+
+
 def test_score_conversation_rejects_bad_turns(coach):
     with pytest.raises(InputError, match="unknown speaker"):
         score_conversation(coach, [("robot", "hi"), ("agent", "hello")])
@@ -160,17 +168,69 @@ def test_score_conversation_rejects_bad_turns(coach):
         score_conversation(coach, [{"speaker": "agent", "txt": "hi"}])
 
 
-def test_signal_file_schema_is_strict(tmp_path):
-    src = default_signals_path().read_text(encoding="utf-8")
-    bad = tmp_path / "s.yaml"
-    bad.write_text(src.replace("  - name: urgency\n", "  - name: urgency\n    lable: typo\n", 1),
-                   encoding="utf-8")
-    with pytest.raises(PackValidationError) as e:
-        load_signals(bad)
-    assert "unknown key `lable`" in str(e.value)
-    line = src[: src.index("  - name: urgency\n")].count("\n") + 2
-    assert f"s.yaml:{line}" in str(e.value)
+def _load(path: Path):
+    """Load and compile a rule file as the bundled core pack's (its regexes run on `re`)."""
+    from phrasecoach.kinds.base import DetectorContext
+    from phrasecoach.packs.compiled import compile_rule
+    from phrasecoach.packs.loader import load_pack, load_rule_file
 
-    bad.write_text(src.replace("'\\bseriously\\s*\\?'", "'(unclosed'", 1), encoding="utf-8")
+    lexicons = load_pack(bundled_packs_dir() / "core").meta.lexicons
+    return [compile_rule(lr, DetectorContext(lexicons=dict(lexicons)))
+            for lr in load_rule_file(path, "core", bundled=True)]
+
+
+def test_conversation_rules_are_validated_like_any_rule(tmp_path):
+    src = (bundled_packs_dir() / "core" / "conversation.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "conversation.yaml"
+    path.write_text(src, encoding="utf-8")
+    assert {r.id for r in _load(path)} >= {"PC701", "PC7011"}
+    anchor = "    name: urgency\n"
+    path.write_text(src.replace(anchor, anchor + "    lable: typo\n", 1), encoding="utf-8")
+    with pytest.raises(PackValidationError) as e:
+        _load(path)
+    assert "unknown key `lable`" in str(e.value)
+    line = src[: src.index(anchor)].count("\n") + 2
+    assert f"conversation.yaml:{line}" in str(e.value)
+
+    path.write_text(src.replace("'\\bseriously\\s*\\?'", "'(unclosed'", 1), encoding="utf-8")
     with pytest.raises(RegexError):
-        load_signals(bad)
+        _load(path)
+
+    path.write_text(src.replace("    signal: urgency\n", "", 1), encoding="utf-8")
+    with pytest.raises(PackValidationError, match="signal: wait"):
+        _load(path)
+
+
+def test_a_message_rule_cannot_take_a_conversation_category(tmp_path):
+    pack = tmp_path / "team"
+    pack.mkdir()
+    (pack / "pack.yaml").write_text("id: team\nname: Team\n", encoding="utf-8")
+    (pack / "r.yaml").write_text(
+        "rules:\n  - id: TEAM001\n    name: odd\n    category: missed-acknowledgment\n"
+        "    message: m\n    why: w\n    match: {phrases: [hello there]}\n"
+        "    examples: {flag: ['[[hello there]]'], pass: ['hi']}\n", encoding="utf-8")
+    with pytest.raises(PackValidationError, match="conversation rules"):
+        Coach(packs=[pack])
+
+
+def test_a_team_signal_rule_feeds_pc701(tmp_path):
+    pack = tmp_path / "team"
+    pack.mkdir()
+    (pack / "pack.yaml").write_text("id: team\nname: Team\n", encoding="utf-8")
+    (pack / "signals.yaml").write_text(
+        "rules:\n  - id: TEAM701\n    name: hold-music\n    category: missed-acknowledgment\n"
+        "    speaker: customer\n    signal: wait\n    message: The customer sat through the hold music.\n"
+        "    why: w\n    match: {phrases: [hold music]}\n"
+        "    suggest: [{replacement: Sorry about the hold music., applicability: display}]\n"
+        "    examples: {flag: ['that [[hold music]] again'], pass: ['hi']}\n", encoding="utf-8")
+    c = Coach(packs=[pack])
+    res = score_conversation(c, [("customer", "I listened to the hold music."), ("agent", "Order number?")])
+    (f,) = [f for t in res.turns for f in t.report.findings if f.rule == "PC701"]
+    assert res.signals[0].rule == "TEAM701" and "hold music" in f.message
+    assert f.suggestions[0].replacement == "Sorry about the hold music. Order number?"
+
+
+def test_old_signal_files_are_refused_with_a_hint(tmp_path):
+    assert load_signals() is None
+    with pytest.raises(PackReadError, match="signals are rules of the core pack"):
+        load_signals(tmp_path / "signals.yaml")

@@ -43,10 +43,12 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, default_level: bool = False) -> None:
         self.port = port or _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PHRASECOACH_")}
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PHRASECOACH_") or k == "PHRASECOACH_LEVEL"}
+        if default_level:  # as a server runs out of the box (the suite runs at picky: tests/conftest.py)
+            env.pop("PHRASECOACH_LEVEL", None)
         self.log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"phrasecoach-web-{self.port}.log", "w+b")
         self.proc = subprocess.Popen(
             [str(PHRASECOACH), "serve", "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log"],
@@ -358,3 +360,36 @@ def test_assets_are_package_data():
     for name in ("app.js", "app.css"):
         assert (static / name).is_file() and f"static/{name}" in html
     assert "http://" not in html and "https://" not in html   # nothing from a CDN
+
+
+# ---- the level switch and the customer's message -------------------------------------------
+@pytest.fixture(scope="module")
+def default_server():
+    s = Server(default_level=True)
+    yield s
+    s.stop()
+
+
+def test_the_picky_switch_and_the_customer_message(browser, default_server):
+    ctx, page = _open(browser, default_server.url)
+    text = "Date of birth? Sorry if you were upset."
+    _type(page, text)
+    _checked(page, text)
+    # out of the box: only what is measured precise on real chats
+    assert _marks(page) == [("dismissive", "Sorry if you were upset.")]
+    page.locator("#picky").check()
+    expect(page.locator("li.finding")).to_have_count(2)
+    assert ("command", "Date of birth?") in _marks(page)
+
+    # the customer's own acronym is not jargon
+    page.locator("#draft").fill("")
+    _type(page, "Your RMA is approved.")
+    expect(page.locator("li.finding[data-category=jargon]")).to_have_count(1)
+    _checked(page, "Your RMA is approved.")
+    assert _marks(page) == [("jargon", "RMA")]
+    page.locator(".context summary").click()
+    page.locator("#context").fill("is my RMA approved yet?")
+    expect(page.locator("li.finding")).to_have_count(0)
+    expect(page.locator("#status")).to_contain_text("No findings")
+    assert page.errors == [], page.errors
+    ctx.close()

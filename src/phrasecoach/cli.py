@@ -173,10 +173,11 @@ def cmd_rules(args) -> int:
             print(json.dumps([{**r.to_dict(), "measured": coach.measured.get(r.id)} for r in rules],
                              indent=2, ensure_ascii=False))
         else:
-            print(f"{'id':<8} {'category':<11} {'severity':<8} {'level':<8} {'precision':<19} "
+            cw = max([11, *(len(r.spec.category) for r in rules)])
+            print(f"{'id':<8} {'category':<{cw}} {'severity':<8} {'level':<8} {'precision':<19} "
                   f"{'name':<32} message")
             for r in rules:
-                print(f"{r.id:<8} {r.spec.category:<11} {r.severity.value:<8} {r.spec.level:<8} "
+                print(f"{r.id:<8} {r.spec.category:<{cw}} {r.severity.value:<8} {r.spec.level:<8} "
                       f"{_precision(coach.measured.get(r.id)):<19} {r.spec.name:<32} {r.spec.message}")
             print("precision: right / judged findings on real agent turns, with the 95% lower "
                   "bound (docs/quality.md); - not measured")
@@ -201,8 +202,16 @@ def _show(r, measured: dict | None = None) -> str:
              f"precision on real agent turns: {_precision(measured)}"
              + (f" ({measured['set']})" if measured and measured.get("set") else ""),
              "", s.message, "", "Why:", "  " + " ".join(s.why.split()), "", "Flags:"]
+    if s.speaker == "customer":
+        lines[1:1] = ["a customer-side signal: QA scoring (`phrasecoach score`) runs it on the "
+                      "customer's turns, for the conversation rules that read it; its examples are "
+                      "customer texts"]
+    elif r.kind == "conversation":
+        lines[1:1] = ["a conversation rule: QA scoring (`phrasecoach score`) runs it on the agent's "
+                      "reply to the customer's turns (`customer:` in the examples)"]
     for e in s.examples.flag:
-        lines.append(f"  ✗ {e.text.replace('[[', '«').replace(']]', '»')}")
+        lines.append(f"  ✗ {e.text.replace('[[', '«').replace(']]', '»')}"
+                     + (f"   (customer: {e.context})" if e.context else ""))
         if e.rewrite:
             lines.append(f"    → {e.rewrite}  (safe)")
         elif e.suggestion:
@@ -213,12 +222,21 @@ def _show(r, measured: dict | None = None) -> str:
 
 
 def _rules_test(args) -> int:
-    from .packs.loader import discover
+    from .packs.loader import bundled_packs_dir, discover
     from .packs.selftest import run_all
 
     packs = discover(Path(args.dir))
     ids = {r.spec.id for p in packs for r in p.rules}
-    settings = load_settings(args.config, packs=[args.dir], bundled=not args.alone, level="preview")
+    folders, bundled = [args.dir], not args.alone
+    if bundled:
+        # A bundled pack given as a folder (`rules/core` of a checkout, while the installed copy
+        # is the bundled one) is tested in that pack's place, not beside it (duplicate ids).
+        tested = {p.meta.id for p in packs}
+        shipped = discover(bundled_packs_dir() / "core")  # what `bundled` loads (engine.Coach)
+        if any(p.meta.id in tested for p in shipped):
+            bundled = False
+            folders = [str(p.path) for p in shipped if p.meta.id not in tested] + folders
+    settings = load_settings(args.config, packs=folders, bundled=bundled, level="preview")
     coach = Coach(settings=settings)
     results = run_all(coach, ids)
     failed = [r for r in results if not r.ok]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError
 
 from .errors import ConfigError
 from .models import Severity
@@ -107,16 +109,26 @@ class Settings(BaseSettings):
     api_keys: CommaList = Field(default_factory=list)
     cors_origins: CommaList = Field(default_factory=list)
     request_timeout_s: float = 10.0
+    header_timeout_s: float = 10.0
     log_text: bool = False
 
     @field_validator("packs", "select", "ignore", "glossary", "api_keys", "cors_origins", mode="before")
     @classmethod
-    def _split(cls, v):
+    def _split(cls, v, info):
+        raw = v
         if isinstance(v, str):
             v = v.strip()
             if v.startswith("["):
-                return json.loads(v)
-            return [x.strip() for x in v.split(",") if x.strip()]
+                v = json.loads(v)
+            else:
+                v = [x.strip() for x in v.split(",") if x.strip()]
+        if info.field_name == "api_keys" and isinstance(v, list):
+            # A key setting that is present but names no key must not silently turn auth off.
+            if any(not isinstance(k, str) or not k.strip() for k in v) or (
+                    not v and isinstance(raw, str) and raw.strip() and raw.strip() != "[]"):
+                raise ValueError("PHRASECOACH_API_KEYS / api_keys holds an empty key: give "
+                                 "comma-separated keys, or leave the setting out for no authentication")
+            v = [k.strip() for k in v]
         return v
 
     @classmethod
@@ -128,16 +140,47 @@ class Settings(BaseSettings):
 _CONFIG_PATH: dict[str, Path | None] = {}
 
 
+def _env_var(field: str) -> str | None:
+    """The PHRASECOACH_* variable that sets `field`, if one is set (names are case-insensitive)."""
+    want = f"PHRASECOACH_{field}".lower()
+    return next((k for k in os.environ if k.lower() == want), None)
+
+
+def _source(field: str, overrides: dict[str, Any]) -> str:
+    """Where a setting's value came from, highest precedence first (as Settings reads them)."""
+    if field in overrides:
+        return f"the `{field}` option"
+    var = _env_var(field)
+    if var is not None:
+        return f"environment variable {var}"
+    return str(_CONFIG_PATH["path"] or "settings")
+
+
 def load_settings(config: Path | str | None = None, **overrides: Any) -> Settings:
-    """Build settings from overrides, environment, and the config file (found or given)."""
+    """Build settings from overrides, environment, and the config file (found or given).
+
+    A bad value is a ConfigError (E020) that names where the value came from: the option, the
+    `PHRASECOACH_*` environment variable or the config file.
+    """
     _CONFIG_PATH["path"] = Path(config) if config else find_config_file()
     overrides = {k: v for k, v in overrides.items() if v is not None}
     try:
         return Settings(**overrides)
+    except SettingsError as e:  # an environment value that should be JSON and is not
+        m = re.search(r'field "(\w+)"', str(e))
+        field = m.group(1) if m else "?"
+        var = _env_var(field) or f"PHRASECOACH_{field.upper()}"
+        value = os.environ.get(var, "")
+        shown = value if len(value) <= 60 else value[:59] + "…"
+        example = (f"""{var}='{{"PC401": "info"}}'""" if field == "severity"
+                   else f"{var}='<JSON>'")
+        raise ConfigError(f"`{field}` must be JSON here, and {shown!r} is not", where=f"environment variable {var}",
+                          hint=f"for example {example}") from None
     except ValidationError as e:
         err = e.errors()[0]
-        where = str(_CONFIG_PATH["path"] or "settings")
-        raise ConfigError(f"bad setting `{'.'.join(map(str, err['loc']))}`: {err['msg']}", where=where,
+        field = str(err["loc"][0]) if err["loc"] else ""
+        raise ConfigError(f"bad setting `{'.'.join(map(str, err['loc']))}`: {err['msg']}",
+                          where=_source(field, overrides),
                           hint="see the README's Configuration section for every setting") from None
 
 

@@ -24,13 +24,15 @@ from .models import Applicability, Edit, Finding, Report, RewriteResult, Severit
 from .packs.compiled import CompiledRule, compile_rule
 from .packs.loader import (LoadedPack, LoadedRule, bundled_packs_dir, check_unique, discover,
                            load_glossary)
-from .pipeline import check_pipeline_installed, load_pipeline, one_blas_thread
+from .pipeline import check_pipeline_installed, load_pipeline, one_blas_thread, zone_lock
 from .rewrite import apply_edits, choose_edits, overlap_groups
+from .rewrite import merge_edits as _merge_edits
 from .score import score as compute_score
-from .text import core_span, inside_any, quote_spans, sentence_spans
+from .text import core_span, inside_any, quote_spans, sentence_spans, valid_text
 
 MAX_REWRITE_PASSES = 4
 _CANDIDATE_CACHE = 32768  # sentences; emptied when full (a few MB)
+_GATE_CHARS = 2000  # see _gate_parts
 
 
 def _pack_folder(name: str | Path) -> Path:
@@ -148,7 +150,8 @@ class Coach:
         self._candidates: dict[str, list[CompiledRule]] = {}  # sentence -> parse rules it is a candidate for
         # pipeline.TagAttrs sets POS, TAG and DEP but not MORPH: a pack reading MORPH keeps the real ruler
         self._reads_morph = any(str(attr).upper() == "MORPH" for r in self._parse_rules
-                                for pat in (r.token_patterns or ()) for tok in pat for attr in tok)
+                                for pat in (r.token_patterns or ()) for tok in pat
+                                for attr in (tok.get("RIGHT_ATTRS", tok) if r.kind == "dependency" else tok))
         self._nlp = nlp
         self._lock = threading.Lock()
         if nlp is None and self._parse_rules:
@@ -219,24 +222,33 @@ class Coach:
             raise TypeError(f"check() takes str, not {type(text).__name__}")
         if context is not None and not isinstance(context, str):
             raise TypeError(f"context takes str, not {type(context).__name__}")
+        text = valid_text(text)  # a lone surrogate becomes U+FFFD: same offsets, encodable output
         sents = [c for c in (core_span(text, s, e) for s, e in sentence_spans(text)) if c[1] > c[0]]
         p = _Pending(text=text, sents=sents, quotes=quote_spans(text), context=context or None)
-        keys = word_keys(text)
-        low = literal_haystack(text)
+        for part, lo, hi in _gate_parts(text, sents):  # the whole text, unless it is long
+            self._lexical_part(p, part, lo, hi)
+        return p
+
+    def _lexical_part(self, p: _Pending, part: str, lo: int, hi: int) -> None:
+        """Run the rules on sentences lo..hi of p.text; which rules could match is decided on
+        `part`, the text that holds those sentences."""
+        text, sents = p.text, p.sents[lo:hi]
+        keys = word_keys(part)
+        low = literal_haystack(part)
         phrase_rules = {r.id: r for k in keys & self._phrase_keys for r, words in self._phrase_index[k]
                         if words <= keys}
         for rule in [*phrase_rules.values(), *self._other_lex]:
-            if not rule.quick(text, keys, low):
+            if not rule.quick(part, keys, low):
                 continue
             for s, e in sents:
                 for m in rule.find_lexical(text, s, e, low):
                     p.hits.append((rule, m, (s, e)))
         if self._parse_rules:
-            quick = [r for r in self._parse_rules if self._parse_all or r.quick(text, keys, low)]
+            quick = [r for r in self._parse_rules if self._parse_all or r.quick(part, keys, low)]
             if quick:
                 every = len(quick) == len(self._parse_rules)
                 cache = self._candidates
-                for i, (s, e) in enumerate(sents):
+                for i, (s, e) in enumerate(sents, lo):
                     st = text[s:e]
                     if self._parse_all:
                         rs = quick
@@ -250,20 +262,26 @@ class Coach:
                                 cache[st] = rs
                     if rs:
                         p.jobs.append((i, rs))
-        return p
 
     def _parse_layer(self, pend: list[_Pending]) -> None:
         jobs = [(p, i, rs) for p in pend for i, rs in p.jobs]
         if not jobs:
             return
         texts = [p.text[p.sents[i][0]:p.sents[i][1]] for p, i, _ in jobs]
-        with one_blas_thread:
-            docs = list(self.nlp.pipe(texts, batch_size=128))
-        for (p, i, rs), doc in zip(jobs, docs):
-            s, e = p.sents[i]
-            for rule in rs:
-                for m in rule.find_parsed(doc, s):
-                    p.hits.append((rule, m, (s, e)))
+        nlp = self.nlp
+        for rule in {r.id: r for _, _, rs in jobs for r in rs}.values():
+            rule.prepare(nlp)
+        # In spaCy's memory zone, the Docs and the strings of words the vocabulary did not know
+        # are freed when the batch is done, so a long-running process does not grow with every
+        # new word it sees. Only plain values (offsets and strings in Match) leave the zone.
+        with zone_lock(nlp), one_blas_thread, nlp.memory_zone():
+            docs = list(nlp.pipe(texts, batch_size=128))
+            for (p, i, rs), doc in zip(jobs, docs):
+                s, e = p.sents[i]
+                for rule in rs:
+                    for m in rule.find_parsed(doc, s):
+                        p.hits.append((rule, m, (s, e)))
+            del docs
 
     def _report(self, p: _Pending) -> Report:
         """Findings and strengths of one text; `rewritten` is filled in by _check_chunk."""
@@ -313,6 +331,7 @@ class Coach:
         if level is Applicability.display:
             raise ValueError("display suggestions are never applied; use 'safe' or 'unsafe'")
         report = self.check(text, context=context)
+        text = report.text  # as checked: a lone surrogate is U+FFFD there (text.valid_text)
         if level is Applicability.safe:
             return RewriteResult(text=text, rewritten=report.rewritten, edits=report.edits)
         rewritten, edits = self._converge_many([(text, list(report.findings), context)], level)[0]
@@ -348,6 +367,21 @@ class Coach:
         return [(current, edits) for _, current, _, edits in state]
 
 
+def _gate_parts(text: str, sents: list[tuple[int, int]]) -> list[tuple[str, int, int]]:
+    """(part, lo, hi): the text whose words decide which rules run on sentences lo..hi. A
+    message up to _GATE_CHARS long is one part, the whole text. A longer one is cut between
+    sentences into parts of about _GATE_CHARS, so a long message runs on each stretch only the
+    rules that its words allow, as a short one does (linear in the length of the message)."""
+    if len(text) <= _GATE_CHARS or not sents:
+        return [(text, 0, len(sents))]
+    out, lo = [], 0
+    for hi in range(1, len(sents) + 1):
+        if hi == len(sents) or sents[hi][1] - sents[lo][0] > _GATE_CHARS:
+            out.append((text[sents[lo][0]:sents[hi - 1][1]], lo, hi))
+            lo = hi
+    return out
+
+
 def _resolve_overlaps(findings: list[tuple[CompiledRule, Finding]]) -> list[Finding]:
     """Drop a finding inside another of higher priority in the same category, and repeats."""
     order = sorted(findings, key=lambda rf: (-rf[0].spec.priority, -rf[1].severity.rank,
@@ -370,61 +404,3 @@ def _resolve_overlaps(findings: list[tuple[CompiledRule, Finding]]) -> list[Find
         out.extend(f for _, f in kept)
     return out
 
-
-def _merge_edits(original: str, prior: list[Edit], new: list[Edit], before: str, after: str) -> list[Edit]:
-    """Express edits made on an intermediate text as edits of the original text.
-
-    An edit that touches text an earlier pass wrote is merged with that earlier edit.
-    """
-    if not prior:
-        return list(new)
-    # Regions of `before` written by prior edits, with their original spans.
-    regions = []
-    delta = 0
-    for e in sorted(prior, key=lambda e: e.start):
-        s = e.start + delta
-        regions.append([s, s + len(e.replacement), e])
-        delta += len(e.replacement) - (e.end - e.start)
-
-    def to_orig(pos: int) -> int:
-        d = 0
-        for s, t, e in regions:
-            if t <= pos:
-                d += len(e.replacement) - (e.end - e.start)
-        return pos - d
-
-    groups: list[dict] = [{"bs": s, "be": t, "os": e.start, "oe": e.end, "rules": [e.rule],
-                           "app": e.applicability} for s, t, e in regions]
-    shift_after = []
-    for n in sorted(new, key=lambda e: e.start):
-        hit = [g for g in groups if n.start <= g["be"] and g["bs"] <= n.end]
-        if hit:
-            g = hit[0]
-            for other in hit[1:]:
-                g["bs"], g["be"] = min(g["bs"], other["bs"]), max(g["be"], other["be"])
-                g["os"], g["oe"] = min(g["os"], other["os"]), max(g["oe"], other["oe"])
-                g["rules"] += other["rules"]
-                groups.remove(other)
-            os_ = min(g["os"], to_orig(n.start)) if n.start < g["bs"] else g["os"]
-            oe_ = max(g["oe"], to_orig(n.end)) if n.end > g["be"] else g["oe"]
-            g["bs"], g["be"] = min(g["bs"], n.start), max(g["be"], n.end)
-            g["os"], g["oe"] = os_, oe_
-            g["rules"].append(n.rule)
-            g["app"] = max(g["app"], n.applicability, key=lambda a: a.rank)
-            g.setdefault("new", []).append(n)
-        else:
-            shift_after.append(n)
-            groups.append({"bs": n.start, "be": n.end, "os": to_orig(n.start), "oe": to_orig(n.end),
-                           "rules": [n.rule], "app": n.applicability, "new": [n]})
-    # Map each group's span in `before` to `after`, then read its replacement from `after`.
-    out = []
-    for g in sorted(groups, key=lambda g: g["bs"]):
-        d_before = sum(len(e.replacement) - (e.end - e.start) for e in new if e.end <= g["bs"]
-                       and not (g["bs"] <= e.start < g["be"]))
-        inner = sum(len(e.replacement) - (e.end - e.start) for e in g.get("new", []))
-        a_s = g["bs"] + d_before
-        a_e = g["be"] + d_before + inner
-        out.append(Edit(rule="+".join(dict.fromkeys(g["rules"])), start=g["os"], end=g["oe"],
-                        original=original[g["os"]:g["oe"]], replacement=after[a_s:a_e],
-                        applicability=g["app"]))
-    return out

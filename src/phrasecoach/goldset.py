@@ -157,9 +157,13 @@ def judged_tally(coach, files, corpus: Path) -> Tally:
 
 
 def rule_table(coach, dev: Tally, judged: Tally) -> dict[str, dict]:
-    """Per rule: gold-dev findings plus judged corpus findings, with the 95 % interval."""
+    """Per rule: gold-dev findings plus judged corpus findings, with the 95 % interval.
+    Customer-side signal rules make no finding of their own (their conversation rule's figure
+    stands for them) and are left out."""
     out = {}
     for r in sorted(coach.rules, key=lambda r: r.id):
+        if r.spec.speaker == "customer":
+            continue
         right = dev.right[r.id] + judged.right[r.id]
         n = dev.findings(r.id) + judged.findings(r.id)
         sets = [name for name, tally in (("gold-dev", dev), ("judged corpus findings", judged))
@@ -169,6 +173,37 @@ def rule_table(coach, dev: Tally, judged: Tally) -> dict[str, dict]:
                      "low": round(lo, 3), "high": round(hi, 3), "set": " + ".join(sets) or "none",
                      "level": r.spec.level, "clears_bar": clears_bar(right, n)}
     return out
+
+
+def missed_ack_items(path: Path, corpus: Path) -> list[tuple[list[dict], dict[int, bool]]]:
+    """(conversation turns, {labelled agent turn: missed acknowledgment?}) per gold row."""
+    rows = [json.loads(x) for x in Path(path).read_text("utf-8").splitlines() if x.strip()]
+    want = {r["id"] for r in rows}
+    convs = {}
+    with corpus.open(encoding="utf-8") as fh:
+        for line in fh:
+            c = json.loads(line)
+            if c["id"] in want:
+                convs[c["id"]] = c
+    return [(convs[r["id"]]["turns"], {r["turn"]: r["missed_acknowledgment"]}) for r in rows]
+
+
+def conversation_tally(coach, items, into: Tally | None = None) -> Tally:
+    """Per conversation rule (PC701): its findings on labelled agent turns, right when the turn
+    is labelled a missed acknowledgment (the gold sets label that per turn, not per span)."""
+    from .errors import PhrasecoachError
+
+    t = into if into is not None else Tally()
+    for turns, labels in items:
+        try:
+            res = coach.score_conversation([{"speaker": x["speaker"], "text": x["text"]}
+                                            for x in turns[:max(labels) + 1]])
+        except PhrasecoachError:
+            continue
+        for d in res.deductions:
+            if d.category == "missed-acknowledgment" and d.turn in labels:
+                getattr(t, "right" if labels[d.turn] else "wrong")[d.rule] += 1
+    return t
 
 
 def missed_ack_tally(coach, items) -> Counter:

@@ -15,10 +15,20 @@ Follows LanguageTool's public HTTP API contract:
 
 Mapping onto phrasecoach: every finding is a match of `type.typeName` "Hint" and
 `rule.issueType` "style"; the rule's category becomes `rule.category` (id upper-cased, e.g.
-`COMMAND`). `level=default` reports warnings and errors; `level=picky` adds info-level findings
-(a rule or category named in `enabledRules`/`enabledCategories` is always reported). Rule and
-category ids phrasecoach does not know (LanguageTool's own, e.g. `MORFOLOGIK_RULE_EN_US`) are
+`COMMAND`). `level=default` runs the server's rules and reports warnings and errors;
+`level=picky` runs phrasecoach's picky level (the rules too often wrong to be on for everyone)
+and adds info-level findings. A rule or category named in `enabledRules`/`enabledCategories` is
+always run and reported, whatever its level. Rule and category ids phrasecoach does not know (LanguageTool's own, e.g. `MORFOLOGIK_RULE_EN_US`) are
 ignored, as LanguageTool ignores ids it does not know. Strengths are not reported here.
+
+Applicability. LanguageTool clients treat `replacements` as fixes a user may apply with one
+click, and some apply the first one with no review at all (`language_tool_python`'s
+`correct()`). So by default a match carries only its *safe* suggestions as replacements; a
+match with none quotes its best unsafe or display suggestion in its `message` ("Check the
+nuance first: ..." / "An idea to adapt: ..."). A client that shows replacements to a person
+can ask for more with the parameter `applicability=unsafe` (safe and unsafe) or
+`applicability=display` (all); the extra ones then carry a `shortDescription` saying what
+they are.
 """
 
 from __future__ import annotations
@@ -35,13 +45,17 @@ from fastapi.responses import PlainTextResponse, Response
 
 from . import __version__
 from .engine import Coach
-from .models import Severity
-from .serving import ServiceError, engine_of, key_from_headers, key_matches
+from .errors import AuthError, NotFoundError, ServiceError
+from .models import Applicability, Severity
+from .serving import RequestError, engine_of, key_from_headers, key_matches, paced
 from .text import sentence_spans
 
 CONTEXT_SIZE = 40  # UTF-16 units either side, as LanguageTool
 API_DOC_HINT = "see /docs and the README's LanguageTool section"
 MAX_FIELDS = 1000
+MAX_ANNOTATION_ITEMS = 10_000  # items in `data`'s annotation list
+MARKUP_FACTOR = 5  # text and markup together: at most this many times max_text_chars
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 # (name, code, longCode), sorted by name as LanguageTool's /v2/languages is.
 LANGUAGES = [
@@ -64,8 +78,11 @@ CATEGORY_NAMES = {
 }
 
 
-def lt_error(status: int, message: str) -> ServiceError:
-    return ServiceError("E040" if status in (400, 413) else "E051", status, message)
+def lt_error(status: int, message: str) -> ServiceError | RequestError:
+    """A LanguageTool-style error: 404 for an unknown action, else bad input (E040) at `status`."""
+    if status == 404:
+        return NotFoundError(message)
+    return RequestError(message, status=status)
 
 
 def category_id(category: str) -> str:
@@ -96,6 +113,8 @@ class AnnotatedText:
 
     @classmethod
     def from_annotation(cls, items: list) -> "AnnotatedText":
+        if len(items) > MAX_ANNOTATION_ITEMS:
+            raise lt_error(413, f"'annotation' holds {len(items)} items; the limit is {MAX_ANNOTATION_ITEMS}")
         plain: list[str] = []
         orig: list[str] = []
         segs = []
@@ -103,14 +122,14 @@ class AnnotatedText:
         for node in items:
             if not isinstance(node, dict):
                 raise lt_error(400, f"Only 'text' and 'markup' are supported in 'annotation' list: "
-                                    f"{json.dumps(node)}")
+                                    f"{_show(node)}")
             has_text, has_markup = "text" in node, "markup" in node
             if has_text and has_markup:
                 raise lt_error(400, "Only either 'text' or 'markup' are supported in an object in "
-                                    f"'annotation' list, not both: {json.dumps(node)}")
+                                    f"'annotation' list, not both: {_show(node)}")
             if has_text and "interpretAs" in node:
                 raise lt_error(400, "'text' cannot be used with 'interpretAs' (only 'markup' can): "
-                                    f"{json.dumps(node)}")
+                                    f"{_show(node)}")
             if has_text:
                 t = _string(node["text"], "text")
                 if t:
@@ -130,7 +149,7 @@ class AnnotatedText:
                 o += len(m)
             else:
                 raise lt_error(400, f"Only 'text' and 'markup' are supported in 'annotation' list: "
-                                    f"{json.dumps(node)}")
+                                    f"{_show(node)}")
         return cls(plain="".join(plain), original="".join(orig), segments=segs)
 
     def to_original(self, pos: int, *, end: bool = False) -> int:
@@ -156,10 +175,32 @@ class AnnotatedText:
 
 def _string(value, key: str) -> str:
     if isinstance(value, str):
-        return value
+        return unicode_text(value, key)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    raise lt_error(400, f"'{key}' in 'annotation' must be a string")
+        return str(value)  # as LanguageTool, which reads a JSON number's text
+    raise lt_error(400, f"'{key}' in 'data' must be a string, not {_json_type(value)}")
+
+
+def _show(node, limit: int = 200) -> str:
+    """A JSON node for an error message: ASCII, and cut short."""
+    try:
+        out = json.dumps(node)
+    except (ValueError, RecursionError):  # pragma: no cover - parsed JSON always dumps
+        out = "?"
+    return out if len(out) <= limit else out[:limit] + "..."
+
+
+def _json_type(value) -> str:
+    return {dict: "an object", list: "a list", bool: "true/false", type(None): "null"}.get(type(value), "a value")
+
+
+def unicode_text(value: str, key: str) -> str:
+    """`value`, unless it holds a lone surrogate (from a `\ud800` escape in `data`): 400."""
+    bad = None if value.isascii() else _SURROGATE.search(value)
+    if bad is not None:
+        raise lt_error(400, f"'{key}' holds a lone surrogate (\\u{ord(bad.group()):04x}) at character "
+                            f"{bad.start()}, which is not Unicode text")
+    return value
 
 
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
@@ -237,7 +278,7 @@ def annotated_text(params: dict[str, str]) -> AnnotatedText:
         raise lt_error(400, "Missing 'text' or 'data' parameter")
     try:
         data = json.loads(params["data"])
-    except ValueError:
+    except (ValueError, RecursionError):
         raise lt_error(400, "Could not parse JSON from 'data' parameter") from None
     if not isinstance(data, dict):
         raise lt_error(400, "'data' key in JSON requires 'text' or 'annotation' key")
@@ -250,6 +291,23 @@ def annotated_text(params: dict[str, str]) -> AnnotatedText:
             raise lt_error(400, "'annotation' in 'data' must be a list of objects")
         return AnnotatedText.from_annotation(data["annotation"])
     raise lt_error(400, "'data' key in JSON requires 'text' or 'annotation' key")
+
+
+def context_of(params: dict[str, str]) -> str | None:
+    """The customer's last message, from `data`'s `metaData` (`context`, or `customerMessage`):
+    LanguageTool's place for facts about the text that are not the text."""
+    if "data" not in params:
+        return None
+    data = json.loads(params["data"])  # annotated_text has already refused what does not parse
+    meta = data.get("metaData")
+    if meta is None:
+        return None
+    if not isinstance(meta, dict):
+        raise lt_error(400, "'metaData' in 'data' must be an object")
+    value = meta.get("context", meta.get("customerMessage"))
+    if value is None:
+        return None
+    return _string(value, "metaData.context")
 
 
 def language_of(params: dict[str, str]) -> tuple[str, str]:
@@ -294,11 +352,31 @@ class Selection:
     enabled_rules: set[str]
     enabled_categories: set[str]
     picky: bool
+    applicability: Applicability = Applicability.safe  # the least safe kind sent as a replacement
+    extra: list[str] = field(default_factory=list)  # enabled rules to run beside the level's own
+
+    @property
+    def level(self) -> str | None:
+        """The rule level to run: LanguageTool's `level=picky` is phrasecoach's picky level."""
+        return "picky" if self.picky else None
+
+    def coach(self, engine) -> Coach:
+        """The Coach for this selection (on an engine thread: it may build a variant)."""
+        coach = engine.resolve(select=self.select, ignore=self.ignore, level=self.level)
+        have = {r.id for r in coach.rules}
+        missing = [r for r in self.extra if r not in have and r not in self.ignore]
+        if missing:  # enabled by name but outside the level: run them as well
+            coach = engine.resolve(select=sorted(have | set(missing)), ignore=self.ignore,
+                                   level=self.level)
+        return coach
 
 
 def selection(params: dict[str, str], coach: Coach) -> Selection:
+    """The rules a request asks for. Rule and category ids are resolved against every rule the
+    server loaded, whatever its level, so `enabledRules=PC101` works on any server."""
     enabled_only = params.get("enabledOnly") in ("true", "yes")
-    rules = {r.id: r.spec.category for r in coach.rules}
+    rules = {lr.spec.id: lr.spec.category for p in coach.packs for lr in p.rules
+             if lr.spec.status != "deprecated"}
     cats = {}
     for c in set(rules.values()):
         for alias in (c, category_id(c), category_name(c)):
@@ -314,20 +392,52 @@ def selection(params: dict[str, str], coach: Coach) -> Selection:
     level = params.get("level", "default") or "default"
     if level not in ("default", "picky"):
         raise lt_error(400, f"Unknown 'level' value '{level}': use 'default' or 'picky'")
+    enabled = list(dict.fromkeys([*en_rules, *(r for r, c in rules.items() if c in en_cats)]))
     if enabled_only:
-        select = list(dict.fromkeys([*en_rules, *(r for r, c in rules.items() if c in en_cats)]))
+        select, extra = enabled, []
         ignore: list[str] = []
     else:
-        select = None
+        select, extra = None, enabled
         ignore = list(dict.fromkeys([*dis_rules, *(r for r, c in rules.items() if c in dis_cats)]))
+    applicability = params.get("applicability", "safe") or "safe"
+    if applicability not in ("safe", "unsafe", "display"):
+        raise lt_error(400, f"Unknown 'applicability' value '{applicability}': use 'safe' (the "
+                            f"default), 'unsafe' or 'display'")
     return Selection(select=select, ignore=ignore, enabled_rules=set(en_rules),
-                     enabled_categories=en_cats, picky=level == "picky")
+                     enabled_categories=en_cats, picky=level == "picky",
+                     applicability=Applicability(applicability), extra=extra)
 
 
 # ---- the response ----------------------------------------------------------------------
 def software() -> dict:
     return {"name": "phrasecoach", "version": __version__, "buildDate": "", "apiVersion": 1,
             "premium": False, "status": ""}
+
+
+_REVIEW_NOTE = {Applicability.unsafe: "Check the nuance first",
+                Applicability.display: "An idea to adapt"}
+
+
+def message_and_replacements(finding, level: Applicability) -> tuple[str, list[dict]]:
+    """A match's message and replacements. Suggestions up to `level` become replacements (the
+    safe ones bare, others with a `shortDescription`), best first. When none does, the best
+    suggestion is quoted in the message instead, so the writer still gets an idea that no
+    client can apply without a person reading it."""
+    replacements: list[dict] = []
+    held_back = []
+    for s in finding.suggestions:
+        if s.applicability.rank <= level.rank:
+            r = {"value": s.replacement}
+            if s.applicability is not Applicability.safe:
+                r["shortDescription"] = f"{s.applicability.value}: {_REVIEW_NOTE[s.applicability].lower()}"
+            replacements.append(r)
+        else:
+            held_back.append(s)
+    message = finding.message
+    if not replacements and held_back:
+        best = held_back[0]
+        message += f" {_REVIEW_NOTE[best.applicability]}: “{best.replacement}”"
+    return message, replacements
 
 
 def check_response(atext: AnnotatedText, report, lang: tuple[str, str], sel: Selection) -> dict:
@@ -345,10 +455,11 @@ def check_response(atext: AnnotatedText, report, lang: tuple[str, str], sel: Sel
         i = bisect_right(sent_starts, f.start) - 1
         sentence = atext.plain[sents[i][0]:sents[i][1]] if i >= 0 and f.start < sents[i][1] else f.text
         offset = u16.units(start)
+        message, replacements = message_and_replacements(f, sel.applicability)
         matches.append({
-            "message": f.message,
+            "message": message,
             "shortMessage": humanize(f.name),
-            "replacements": [{"value": s.replacement} for s in f.suggestions],
+            "replacements": replacements,
             "offset": offset,
             "length": u16.units(end) - offset,
             "context": context(atext.original, u16, start, end),
@@ -389,8 +500,9 @@ router = APIRouter(prefix="/v2", tags=["LanguageTool-compatible API"])
 _CHECK_DOC = """LanguageTool's `/v2/check`. Parameters are form fields (query string or
 form-urlencoded body, whatever the Content-Type): `text` or `data`, `language` (required: `en`,
 `en-US`, `en-GB` or `auto`), `enabledRules`, `disabledRules`, `enabledCategories`,
-`disabledCategories`, `enabledOnly`, `level` (`default` or `picky`), and optionally `apiKey`
-when the server requires API keys. Offsets count UTF-16 code units."""
+`disabledCategories`, `enabledOnly`, `level` (`default` or `picky`), `applicability` (which
+suggestions become `replacements`: `safe`, the default, `unsafe` or `display`), and optionally
+`apiKey` when the server requires API keys. Offsets count UTF-16 code units."""
 
 _FORM_SCHEMA = {
     "requestBody": {
@@ -410,6 +522,9 @@ _FORM_SCHEMA = {
                         "disabledCategories": {"type": "string"},
                         "enabledOnly": {"type": "string", "enum": ["true", "false"]},
                         "level": {"type": "string", "enum": ["default", "picky"]},
+                        "applicability": {"type": "string", "enum": ["safe", "unsafe", "display"],
+                                          "description": "The least safe suggestions sent as "
+                                                         "replacements (default: safe only)"},
                         "apiKey": {"type": "string"},
                     },
                     "required": ["language"],
@@ -449,21 +564,26 @@ async def _check(request: Request) -> Response:
     settings = request.app.state.settings
     if settings.api_keys and not (key_matches(key_from_headers(request), settings.api_keys)
                                   or key_matches(params.get("apiKey"), settings.api_keys)):
-        raise ServiceError("E050", 403, "Access denied: missing or wrong API key (send "
-                                        "'Authorization: Bearer <key>', 'X-API-Key' or 'apiKey')")
+        raise AuthError("Access denied: missing or wrong API key (send 'Authorization: Bearer "
+                        "<key>', 'X-API-Key' or 'apiKey')", status=403)
     atext = annotated_text(params)
+    context = context_of(params)
     lang = language_of(params)
     limit = settings.max_text_chars
     if len(atext.plain) > limit:
         raise lt_error(413, f"Your text exceeds the limit of {limit} characters (it's "
                             f"{len(atext.plain)} characters). Please submit a shorter text.")
+    if len(atext.original) > MARKUP_FACTOR * limit:
+        raise lt_error(413, f"Your text with its markup exceeds the limit of {MARKUP_FACTOR * limit} "
+                            f"characters (it's {len(atext.original)} characters). Please submit a "
+                            f"shorter text.")
     sel = selection(params, engine.base())
 
     def work() -> bytes:
         report = None
         if sel.select is None or sel.select:
-            coach = engine.resolve(select=sel.select, ignore=sel.ignore)
-            report = coach.check(atext.plain)
+            coach = paced(sel.coach(engine))
+            report = coach.check(atext.plain, context=context)
         body = check_response(atext, report, lang, sel)
         return json.dumps(body, ensure_ascii=False).encode("utf-8")
 
@@ -480,7 +600,7 @@ router.add_api_route("/check", _check, methods=["GET"], summary="Check text (Lan
                           "schema": {"type": "string"}}
                          for n in ("text", "data", "language", "enabledRules", "disabledRules",
                                    "enabledCategories", "disabledCategories", "enabledOnly",
-                                   "level", "apiKey")],
+                                   "level", "applicability", "apiKey")],
                          "responses": _FORM_SCHEMA["responses"]})
 
 

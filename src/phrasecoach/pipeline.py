@@ -14,6 +14,7 @@ MORPH (which TagAttrs does not set).
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import defaultdict
 from contextlib import nullcontext
 from pathlib import Path
@@ -230,6 +231,20 @@ class _OneBlasThread:
 
 
 one_blas_thread = _OneBlasThread()
+
+_ZONE_LOCKS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_ZONE_LOCKS_GUARD = threading.Lock()
+
+
+def zone_lock(nlp) -> threading.Lock:
+    """The lock to hold around `nlp.memory_zone()`. spaCy's zones must not nest, and two threads
+    in zones of one pipeline at once would nest them; Coaches that share a pipeline (the HTTP
+    service's per-request selections) share its lock."""
+    with _ZONE_LOCKS_GUARD:
+        lock = _ZONE_LOCKS.get(nlp)
+        if lock is None:
+            lock = _ZONE_LOCKS[nlp] = threading.Lock()
+        return lock
 
 
 def freeze_heap() -> None:

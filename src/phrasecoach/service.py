@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import importlib.util
 import json
 import logging
@@ -29,21 +30,24 @@ import uuid
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from fastapi.responses import FileResponse, Response
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, StrictStr, WithJsonSchema
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__
 from .config import Settings, load_settings
 from .engine import Coach
-from .errors import InputError, PhrasecoachError, SelectionError
+from .errors import (AuthError, BudgetError, InputError, MethodError, NotFoundError,
+                     NotReadyError, PhrasecoachError, SaturatedError, SelectionError)
 from .models import Applicability, Edit, Severity
-from .transcripts.model import ScoreRequest
-from .serving import Engine, RequestError, ServiceError, engine_of, key_matches, require_api_key
+from .transcripts.readers import parse_ts
+from .serving import (Engine, HeaderTimeoutProtocol, RequestError, engine_of, key_from_raw_headers,
+                      key_matches, paced, require_api_key)
 
 log = logging.getLogger("phrasecoach.http")
 access_log = logging.getLogger("phrasecoach.access")
@@ -68,6 +72,9 @@ class Selectors(_Request):
         default=None, description="The same forms, to switch off (added to the server's ignore).")
     packs: list[StrictStr] | None = Field(
         default=None, description="Only rules from these already-configured pack ids.")
+    level: Literal["default", "picky", "preview"] | None = Field(
+        default=None, description="Which rules run: `default`, `picky` (also the less certain "
+                                  "ones) or `preview` (default: the server's level).")
 
 
 class CheckRequest(Selectors):
@@ -79,6 +86,10 @@ class CheckRequest(Selectors):
 
     text: StrictStr | None = Field(default=None, description="One message to check.")
     texts: list[StrictStr] | None = Field(default=None, description="Several messages (a batch).")
+    context: StrictStr | None = Field(
+        default=None, description="The customer's last message, for `text` (or for every text of "
+                                  "`texts`): an instruction they asked for is not an order, an "
+                                  "acronym they wrote first is not jargon.")
     fail_on: Literal["info", "warning", "error", "none"] | None = Field(
         default=None, description="`failed` is true when a finding is at or above this severity "
                                   "(default: the server's fail_on).")
@@ -93,6 +104,44 @@ class RewriteRequest(Selectors):
     text: StrictStr
     applicability: Literal["safe", "unsafe"] = Field(
         default="safe", description="Apply safe suggestions only, or unsafe ones too.")
+    context: StrictStr | None = Field(default=None, description="The customer's last message.")
+
+
+def _time_value(v: Any) -> Any:
+    """A turn's `ts` as sent (read later by `readers.parse_ts`, as `phrasecoach score` does)."""
+    if v is None or (isinstance(v, (str, int, float)) and not isinstance(v, bool)):
+        return v
+    raise ValueError("a time is ISO 8601 text or Unix seconds (a number)")
+
+
+TimeValue = Annotated[Any, PlainValidator(_time_value),
+                      WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "null"}]})]
+
+
+class TurnIn(_Request):
+    """A turn as a client sends it: any known speaker label ("rep", "user", ...)."""
+
+    speaker: StrictStr = Field(description="agent/customer, or a label such as rep, assistant, "
+                                           "user, caller.")
+    text: StrictStr
+    ts: TimeValue = Field(
+        default=None, description="Optional time of the turn, as `phrasecoach score` reads it: "
+                                  "ISO 8601 text (`2024-03-05T10:00:00Z`) or Unix seconds "
+                                  "(a number, or its digits as text).")
+
+
+class ScoreRequest(_Request):
+    """Body of `POST /v1/score`: one conversation."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"id": "c-1", "turns": [
+            {"speaker": "customer", "text": "I have been waiting 40 minutes!", "ts": "2024-03-05T10:00:00Z"},
+            {"speaker": "agent", "text": "Order number?", "ts": 1709632860}]},
+    ]})
+
+    id: StrictStr | None = None
+    agent: StrictStr | None = None
+    turns: list[TurnIn] = Field(min_length=1)
 
 
 class SuggestionOut(BaseModel):
@@ -174,13 +223,19 @@ class RewriteOut(BaseModel):
 
 class FlagExampleOut(BaseModel):
     text: str
+    context: str | None = None
     rewrite: str | None = None
     suggestion: str | None = None
 
 
+class PassExampleOut(BaseModel):
+    text: str
+    context: str | None = None
+
+
 class ExamplesOut(BaseModel):
     flag: list[FlagExampleOut]
-    pass_: list[str] = Field(alias="pass")
+    pass_: list[str | PassExampleOut] = Field(alias="pass")
 
 
 class RuleOut(BaseModel):
@@ -199,6 +254,7 @@ class RuleOut(BaseModel):
     why: str
     pack: str
     status: str
+    level: str
     kind: str
     needs_parse: bool
     examples: ExamplesOut
@@ -230,6 +286,7 @@ class ReadyOut(BaseModel):
     rules: int
     model: str
     version: str
+    queued: int = Field(description="Requests of this worker waiting for the engine now.")
 
 
 _ERRORS = {
@@ -242,7 +299,11 @@ _ERRORS = {
 
 # ---- helpers ----------------------------------------------------------------------------
 def _json_bytes(obj) -> bytes:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    out = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return out.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate got this far: escape it, as JSON allows
+        return json.dumps(obj, ensure_ascii=True, separators=(",", ":")).encode("ascii")
 
 
 def _json_response(body: bytes, status: int = 200) -> Response:
@@ -285,17 +346,19 @@ async def check(body: CheckRequest, request: Request) -> Response:
             _limit_text(t, f"texts[{i}]", settings)
     else:
         _limit_text(body.text, "text", settings)
+    if body.context is not None:
+        _limit_text(body.context, "context", settings)
     engine = engine_of(request)
     threshold = _threshold(body.fail_on or settings.fail_on)
 
     def work() -> bytes:
-        coach = engine.resolve(body.select, body.ignore, body.packs)
+        coach = paced(engine.resolve(body.select, body.ignore, body.packs, body.level))
         if body.text is not None:
-            rep = coach.check(body.text)
+            rep = coach.check(body.text, context=body.context)
             out = rep.to_dict()
             out["failed"] = rep.fails(threshold)
             return _json_bytes(out)
-        reps = list(coach.check_many(body.texts))
+        reps = list(coach.check_many(body.texts, contexts=[body.context] * len(body.texts)))
         return _json_bytes({"schema_version": 1, "reports": [r.to_dict() for r in reps],
                             "failed": any(r.fails(threshold) for r in reps)})
 
@@ -308,11 +371,13 @@ async def check(body: CheckRequest, request: Request) -> Response:
                      "`unsafe`), re-checking until stable. Edit offsets refer to the original text.")
 async def rewrite(body: RewriteRequest, request: Request) -> Response:
     _limit_text(body.text, "text", request.app.state.settings)
+    if body.context is not None:
+        _limit_text(body.context, "context", request.app.state.settings)
     engine = engine_of(request)
 
     def work() -> bytes:
-        coach = engine.resolve(body.select, body.ignore, body.packs)
-        res = coach.rewrite(body.text, body.applicability)
+        coach = paced(engine.resolve(body.select, body.ignore, body.packs, body.level))
+        res = coach.rewrite(body.text, body.applicability, context=body.context)
         return _json_bytes({"text": res.text, "rewritten": res.rewritten,
                             "edits": [e.model_dump(mode="json") for e in res.edits]})
 
@@ -332,11 +397,18 @@ async def score(body: ScoreRequest, request: Request) -> Response:
                            field="turns", status=413, hint="raise PHRASECOACH_MAX_BATCH")
     for i, t in enumerate(body.turns):
         _limit_text(t.text, f"turns[{i}].text", settings)
+        try:
+            parse_ts(t.ts)
+        except (ValueError, OverflowError, OSError) as e:
+            reason = str(e) if isinstance(e, ValueError) else "out of range"
+            raise RequestError(f"turns[{i}].ts: not a time ({reason})", field=f"turns[{i}].ts",
+                               hint="ISO 8601 text such as 2024-03-05T10:00:00Z, or Unix seconds") from None
     engine = engine_of(request)
+    turns = [t.model_dump() for t in body.turns]
 
     def work() -> bytes:
         try:
-            res = engine.base().score_conversation(body.turns, id=body.id, agent=body.agent)
+            res = paced(engine.base()).score_conversation(turns, id=body.id, agent=body.agent)
         except InputError as e:
             raise RequestError(e.message, field="turns", hint=e.hint) from None
         return _json_bytes(res.to_dict())
@@ -358,8 +430,8 @@ async def rules(request: Request) -> Response:
 async def rule(rule_id: str, request: Request) -> Response:
     r = engine_of(request).base().rule(rule_id)
     if r is None:
-        raise ServiceError("E051", 404, f"no loaded rule `{rule_id}`", field="rule_id",
-                           hint="GET /v1/rules lists the loaded rules")
+        raise NotFoundError(f"no loaded rule `{rule_id}`", field="rule_id",
+                            hint="GET /v1/rules lists the loaded rules")
     return _json_response(_json_bytes(r.to_dict()))
 
 
@@ -372,20 +444,40 @@ async def healthz() -> dict:
     return {"status": "ok"}
 
 
-@health.get("/readyz", response_model=ReadyOut, responses={503: _ERRORS[503]},
-            summary="Pipeline loaded and ready")
+@health.get("/readyz", response_model=ReadyOut,
+            responses={503: {"model": ErrorOut, "description": "Still loading (E054), or saturated "
+                                                                "(E055): requests wait longer than half "
+                                                                "the time budget for the engine"}},
+            summary="Pipeline loaded and this worker not saturated")
 async def readyz(request: Request) -> dict:
     engine = engine_of(request)
     coach = engine.base()
+    busy = engine.saturation()
+    if busy is not None:
+        raise busy
     return {"status": "ready", "rules": len(coach.rules), "model": coach.settings.model,
-            "version": __version__}
+            "version": __version__, "queued": engine.queued()}
 
 
 # ---- middleware ---------------------------------------------------------------------------
+# The agent's page loads only its own script and stylesheet and calls only this server.
+PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; "
+            "frame-ancestors 'none'")
+_EVERY_RESPONSE = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
+_PAGE_HEADERS = [(b"content-security-policy", PAGE_CSP.encode()), (b"x-frame-options", b"DENY")]
+_SECRET_PARAMS = frozenset({"apikey", "api_key", "key", "token", "access_token", "password"})
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+MAX_JSON_DEPTH = 32
+MAX_LIST_ITEMS = 1000  # any list in a JSON body but `texts` and `turns` (those: max_batch)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 class RequestContext:
     """Outermost middleware: request id on every response (the client's X-Request-ID echoed,
-    else a new one), an access log line without text, a body-size cap, API keys for /v1, the
-    JSON API's body read as JSON whatever its Content-Type, and a last-resort 500."""
+    else a new one), an access log line without text, security headers, a body-size cap, API
+    keys for /v1, the JSON API's body checked before anything parses it into a model (see
+    `json_body_problem`) and read as JSON whatever its Content-Type, and a last-resort 500."""
 
     def __init__(self, app, settings: Settings):
         self.app = app
@@ -400,30 +492,32 @@ class RequestContext:
         rid = given if _SAFE_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = rid
         path = scope.get("path", "")
+        method = scope.get("method")
         started = time.perf_counter()
         sent = {"status": 0}
-        raw_rid = rid.encode("latin-1")
+        extra_headers = [(b"x-request-id", rid.encode("latin-1")), *_EVERY_RESPONSE]
+        if path == "/" or path.startswith("/static/"):
+            extra_headers += _PAGE_HEADERS
+        ours = {k for k, _ in extra_headers}
 
         async def send_with_id(message):
             if message["type"] == "http.response.start":
                 sent["status"] = message["status"]
-                hs = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"]
-                hs.append((b"x-request-id", raw_rid))
-                message = {**message, "headers": hs}
+                hs = [(k, v) for k, v in message.get("headers", []) if k.lower() not in ours]
+                message = {**message, "headers": hs + extra_headers}
             await send(message)
 
         try:
             keys = self.settings.api_keys
-            if keys and path.startswith("/v1/") and scope.get("method") != "OPTIONS":
-                if not key_matches(_header_key(headers), keys):
-                    body = _json_bytes({"error": {"code": "E050", "message": "missing or wrong API key "
-                                                  "(send `Authorization: Bearer <key>` or `X-API-Key`)",
-                                                  "field": None}})
-                    await _send_simple(send_with_id, 401, body, b"application/json",
-                                       [(b"www-authenticate", b"Bearer")])
+            if keys and path.startswith("/v1/") and method != "OPTIONS":
+                if not key_matches(key_from_raw_headers(headers), keys):
+                    err = AuthError("missing or wrong API key (send `Authorization: Bearer <key>` "
+                                    "or `X-API-Key`)")
+                    await _send_simple(send_with_id, 401, _error_json(err.code, err.message),
+                                       b"application/json", [(b"www-authenticate", b"Bearer")])
                     return
             ctype = headers.get(b"content-type", b"")
-            if scope.get("method") == "POST" and path.startswith("/v1/") and b"json" not in ctype:
+            if method == "POST" and path.startswith("/v1/") and b"json" not in ctype:
                 # The JSON API reads its body as JSON whatever the Content-Type says.
                 scope = {**scope, "headers": [(k, v) for k, v in scope.get("headers", [])
                                               if k != b"content-type"]
@@ -432,39 +526,114 @@ class RequestContext:
             if length is not None and length.isdigit() and int(length) > self.max_body:
                 await _too_large(path, self.max_body, send_with_id)
                 return
-            if length is None and b"chunked" in headers.get(b"transfer-encoding", b"").lower():
+            if method in _BODY_METHODS and path.startswith("/v1/"):
                 body = await _read_bounded(receive, self.max_body)
                 if body is None:
                     await _too_large(path, self.max_body, send_with_id)
                     return
-                receive = _replay(body)
+                problem = json_body_problem(body, self.settings.max_batch)
+                if problem is not None:
+                    await _send_simple(send_with_id, problem.status,
+                                       _error_json(problem.code, problem.message, problem.field),
+                                       b"application/json")
+                    return
+                receive = _replay(body, receive)
+            elif length is None and b"chunked" in headers.get(b"transfer-encoding", b"").lower():
+                body = await _read_bounded(receive, self.max_body)
+                if body is None:
+                    await _too_large(path, self.max_body, send_with_id)
+                    return
+                receive = _replay(body, receive)
             await self.app(scope, receive, send_with_id)
         except Exception as exc:
-            log.error("unexpected %s on %s %s rid=%s", type(exc).__name__, scope.get("method"), path,
+            log.error("unexpected %s on %s %s rid=%s", type(exc).__name__, method, path,
                       rid, exc_info=(type(exc), exc, exc.__traceback__))
             if not sent["status"]:
                 if path.startswith("/v2/"):
                     await _send_simple(send_with_id, 500, b"Error: Internal Error: see the server log",
                                        b"text/plain; charset=utf-8")
                 else:
-                    await _send_simple(send_with_id, 500, _json_bytes(
-                        {"error": {"code": "E000", "message": "internal error; see the server log",
-                                   "field": None}}), b"application/json")
+                    await _send_simple(send_with_id, 500, _error_json(
+                        PhrasecoachError.code, "internal error; see the server log"),
+                        b"application/json")
         finally:
             ms = (time.perf_counter() - started) * 1000
             target = path
             if self.settings.log_text and scope.get("query_string"):
-                target += "?" + scope["query_string"].decode("latin-1")
+                target += "?" + loggable_query(scope["query_string"])
             client = scope.get("client") or ("-", 0)
-            access_log.info('%s "%s %s" %d %.1fms rid=%s', client[0], scope.get("method"), target,
+            access_log.info('%s "%s %s" %d %.1fms rid=%s', client[0], method, target,
                             sent["status"] or 500, ms, rid)
 
 
-def _header_key(headers: dict) -> str | None:
-    scheme, _, value = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
-    return headers.get(b"x-api-key", b"").decode("latin-1") or None
+def loggable_query(query: bytes) -> str:
+    """The query string for the log, with credentials (LanguageTool's `apiKey` ...) masked."""
+    from urllib.parse import unquote_plus
+
+    out = []
+    for part in query.decode("latin-1").split("&"):
+        name, eq, _ = part.partition("=")
+        if unquote_plus(name).strip().lower() in _SECRET_PARAMS:
+            part = f"{name}{eq}***"
+        out.append(part)
+    return "&".join(out)
+
+
+def json_body_problem(body: bytes, max_batch: int) -> RequestError | None:
+    """What is wrong with a JSON API body before any model sees it, or None.
+
+    Run on the raw body, so that nothing slow or unencodable reaches validation: the body must
+    be UTF-8 (strictly: no surrogate bytes), parse as JSON (not nested beyond the parser's
+    depth), hold no list longer than its limit (`texts`/`turns`: max_batch, 413; others:
+    MAX_LIST_ITEMS), nest no deeper than MAX_JSON_DEPTH, and contain no lone surrogate escape
+    (`\ud800`) in any string or key. An empty body is left to the model ("a JSON object body
+    is required")."""
+    if not body.strip():
+        return None
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return RequestError(f"the body is not valid UTF-8 (byte {e.start})", field="body",
+                            hint="send JSON encoded as UTF-8")
+    try:
+        obj = json.loads(text.removeprefix("\ufeff"))
+    except RecursionError:
+        return RequestError("the JSON is nested too deeply", field="body")
+    except ValueError as e:
+        pos, msg = getattr(e, "pos", 0), getattr(e, "msg", str(e))
+        return RequestError(f"malformed JSON at character {pos}: {msg}", field="body")
+    stack: list[tuple[Any, str, int]] = [(obj, "", 0)]
+    while stack:
+        value, where, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return RequestError(f"{where}: nested more than {MAX_JSON_DEPTH} levels deep", field=where)
+        if isinstance(value, str):
+            bad = None if value.isascii() else _SURROGATE.search(value)
+            if bad is not None:
+                return RequestError(
+                    f"{where or 'body'}: a lone surrogate (\\u{ord(bad.group()):04x}) at character "
+                    f"{bad.start()} is not Unicode text", field=where or "body",
+                    hint="the text was cut inside an emoji or mis-encoded; send whole characters")
+        elif isinstance(value, list):
+            limit = max_batch if where in ("texts", "turns") else max(max_batch, MAX_LIST_ITEMS)
+            if len(value) > limit:
+                noun = where if where in ("texts", "turns") else "items"
+                return RequestError(f"{where or 'body'} holds {len(value)} {noun}; the limit is {limit}",
+                                    field=where or "body", status=413,
+                                    hint="send smaller batches, or raise PHRASECOACH_MAX_BATCH")
+            stack.extend((v, f"{where}[{i}]", depth + 1) for i, v in enumerate(value))
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                if not k.isascii() and _SURROGATE.search(k):
+                    shown = k.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")
+                    return RequestError(f"the key \"{shown}\" holds a lone surrogate, which is not "
+                                        f"Unicode text", field=where or "body")
+                stack.append((v, f"{where}.{k}" if where else k, depth + 1))
+    return None
+
+
+def _error_json(code: str, message: str, field: str | None = None) -> bytes:
+    return _json_bytes({"error": {"code": code, "message": message, "field": field}})
 
 
 async def _send_simple(send, status: int, body: bytes, ctype: bytes, extra: list | None = None) -> None:
@@ -490,16 +659,17 @@ async def _read_bounded(receive, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def _replay(body: bytes):
+def _replay(body: bytes, receive):
+    """A receive() that hands the app the body already read, then the connection's own events."""
     sent = [False]
 
-    async def receive():
+    async def replay():
         if not sent[0]:
             sent[0] = True
             return {"type": "http.request", "body": body, "more_body": False}
-        return {"type": "http.disconnect"}
+        return await receive()
 
-    return receive
+    return replay
 
 
 async def _too_large(path: str, limit: int, send) -> None:
@@ -507,13 +677,12 @@ async def _too_large(path: str, limit: int, send) -> None:
         body = f"Error: The request body exceeds this server's limit of {limit} bytes".encode()
         await _send_simple(send, 413, body, b"text/plain; charset=utf-8")
     else:
-        await _send_simple(send, 413, _json_bytes({"error": {
-            "code": "E040", "message": f"request body exceeds {limit} bytes", "field": "body"}}),
-            b"application/json")
+        await _send_simple(send, 413, _error_json(InputError.code, f"request body exceeds {limit} bytes",
+                                                  "body"), b"application/json")
 
 
 # ---- errors: the one place ------------------------------------------------------------------
-_LT_STATUS = {"E050": 403, "E053": 500}
+_LT_STATUS = {AuthError.code: 403, BudgetError.code: 500}  # LanguageTool's statuses for these
 
 
 def _error_status(exc: PhrasecoachError) -> int:
@@ -532,9 +701,10 @@ def _error_response(request: Request, status: int, code: str, message: str,
             status = _LT_STATUS[code]
         elif status == 422:
             status = 400
-        return Response(f"Error: {message}", status_code=status, media_type="text/plain")
-    return JSONResponse({"error": {"code": code, "message": message, "field": field}},
-                        status_code=status, headers=headers)
+        return Response(f"Error: {message}".encode("utf-8", "backslashreplace"), status_code=status,
+                        media_type="text/plain; charset=utf-8", headers=headers)
+    return Response(_error_json(code, message, field), status_code=status,
+                    media_type="application/json", headers=headers)
 
 
 def _validation_field(loc: Sequence) -> str | None:
@@ -545,14 +715,29 @@ def _validation_field(loc: Sequence) -> str | None:
     return out or None
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method some route answers at this path (RFC 9110's `Allow`), not only the first
+    route's: /v2/check has a GET and a POST route. The LanguageTool catch-all is left out."""
+    from starlette.routing import Match
+
+    methods: set[str] = set()
+    for route in getattr(request.app.state, "route_table", ()):
+        if route.name == "unsupported" or not route.methods:
+            continue
+        match, _ = route.matches({**request.scope, "method": next(iter(route.methods))})
+        if match is Match.FULL:
+            methods |= set(route.methods)
+    return ", ".join(sorted(methods))
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PhrasecoachError)
     async def _coded(request: Request, exc: PhrasecoachError):
         status = _error_status(exc)
-        if status >= 500 and exc.code not in ("E053", "E054"):
+        if status >= 500 and not isinstance(exc, (BudgetError, NotReadyError, SaturatedError)):
             log.error("error %s on %s %s: %s", exc.code, request.method, request.url.path,
                       exc.message)
-        headers = {"WWW-Authenticate": "Bearer"} if exc.code == "E050" else None
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, AuthError) and status == 401 else None
         message = exc.message + (f" (hint: {exc.hint})" if exc.hint else "")
         return _error_response(request, status, exc.code, message, getattr(exc, "field", None),
                                headers)
@@ -575,20 +760,25 @@ def _install_error_handlers(app: FastAPI) -> None:
             msg = f"{field}: {e.get('msg', 'invalid value')}" if field else e.get("msg", "invalid")
         if len(errs) > 1:
             msg += f" (and {len(errs) - 1} more problem{'s' if len(errs) > 2 else ''})"
-        return _error_response(request, 422, "E040", msg, field)
+        return _error_response(request, 422, InputError.code, msg, field)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
         if exc.status_code == 404:
             if request.url.path.startswith("/v2/"):
-                return _error_response(request, 404, "E051",
+                return _error_response(request, 404, NotFoundError.code,
                                        f"Unsupported action: '{request.url.path[4:]}'")
-            return _error_response(request, 404, "E051", f"no such path {request.url.path}")
+            return _error_response(request, 404, NotFoundError.code, f"no such path {request.url.path}")
         if exc.status_code == 405:
-            return _error_response(request, 405, "E052", f"{request.method} is not allowed on "
-                                                         f"{request.url.path}",
-                                   headers=dict(exc.headers or {}))
-        return _error_response(request, exc.status_code, f"E{exc.status_code}", str(exc.detail))
+            allow = _allowed_methods(request) or (exc.headers or {}).get("Allow", "")
+            return _error_response(request, 405, MethodError.code, f"{request.method} is not allowed "
+                                                                   f"on {request.url.path}",
+                                   headers={"Allow": allow})
+        if exc.status_code == 400:  # a body the framework could not read: malformed input
+            return _error_response(request, 422, InputError.code,
+                                   f"the request could not be read: {exc.detail}", "body")
+        code = InputError.code if exc.status_code < 500 else PhrasecoachError.code
+        return _error_response(request, exc.status_code, code, str(exc.detail))
 
 
 # ---- the app --------------------------------------------------------------------------------
@@ -662,6 +852,9 @@ def create_app(settings: Settings | None = None, coach: Coach | None = None, *,
     app.include_router(lt_router)  # checks keys itself: they may also come as the apiKey field
     for r in [*EXTRA_ROUTERS, *routers]:
         app.include_router(r, dependencies=protected)
+    # every route with its full path, for the `Allow` header of a 405
+    app.state.route_table = [r for router in (health, v1, lt_router, *EXTRA_ROUTERS, *routers)
+                             for r in router.routes if isinstance(r, APIRoute)]
 
     if web is _PACKAGE_WEB:
         web = static_dir()
@@ -750,5 +943,7 @@ def serve_main(argv: list[str]) -> int:
     uvicorn.run("phrasecoach.service:app_from_env", factory=True, host=settings.host,
                 port=settings.port, workers=settings.workers, access_log=False,
                 log_config=_log_config(args.log_level, not args.no_access_log),
-                log_level=args.log_level, server_header=False)
+                log_level=args.log_level, server_header=False,
+                # slowloris: request headers must arrive within header_timeout_s
+                http=functools.partial(HeaderTimeoutProtocol, header_timeout=settings.header_timeout_s))
     return 0

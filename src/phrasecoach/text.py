@@ -93,6 +93,18 @@ def _pieces(text: str, s: int, e: int) -> list[tuple[int, int]]:
     return out
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid_text(text: str) -> str:
+    """`text` with each surrogate code point (half of a UTF-16 pair, left alone by a cut or a
+    bad decoder; UTF-8 cannot encode it) replaced by U+FFFD, one character for one, so that
+    offsets into the result are offsets into `text`. The same string when there is none."""
+    if text.isascii() or _SURROGATE.search(text) is None:
+        return text
+    return _SURROGATE.sub("\ufffd", text)
+
+
 # Quoted stretches: the customer's own words quoted back are never the agent's phrasing.
 _QUOTES = re.compile(
     r"\"[^\"\n]{1,400}\"|“[^”\n]{1,400}”"

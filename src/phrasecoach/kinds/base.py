@@ -16,10 +16,15 @@ class Match:
 
     start: int
     end: int
-    groups: dict[str, str] = field(default_factory=dict)
-    # Detectors that build their own rewrites from the parse put them here; None means
-    # "use the rule's YAML suggestion templates".
+    groups: dict[str, str] = field(default_factory=dict)  # the slots of the rule's `suggest:` templates
+    # A detector's own rewrites, used only when its rule gives no `suggest:` of its own.
     suggestions: list[Suggestion] | None = None
+    # A detector's judgement of this match: names for `when:`, and `unsafe`, which caps the
+    # rule's suggestions at unsafe (kinds.command.frames).
+    flags: frozenset[str] = frozenset()
+    # How the suggestion templates' own words are cased here: "" as written, "lower" (lower-case
+    # first letter), "upper" (capitals).
+    case: str = ""
 
 
 class DetectorOptions(BaseModel):
@@ -44,6 +49,8 @@ class Detector:
 
     name: ClassVar[str]
     needs_parse: ClassVar[bool] = False
+    slots: ClassVar[frozenset[str]] = frozenset()  # the Match.groups its suggestions may use
+    flags: ClassVar[frozenset[str]] = frozenset()  # the Match.flags `when:` may name
     Options: ClassVar[type[DetectorOptions]] = DetectorOptions
 
     def __init__(self, options: DetectorOptions, ctx: DetectorContext):

@@ -18,7 +18,7 @@ from ..models import Applicability, Suggestion
 from .base import Detector, DetectorOptions, Match
 
 _ACRONYM = re.compile(r"(?<![\w*^@#/.\-&'’])([A-Z][A-Z&]{2,5})(?:s|'s|’s)?(?![\w\-&])")
-_CODE_AFTER = re.compile(r"^\s?-?\d{1,5}\b")
+_CODE_AFTER = re.compile(r"\s?-?\d{1,5}\b")  # matched at the acronym's end (pos), not on a copy of the rest
 _PLACE_BEFORE = re.compile(r"\b(?:from|to|at|in|into|out\s+of|via|through|between|and|or|leaving|"
                            r"departing|arriving|landing|land|fly|flying|flight|flights|hub|"
                            r"connecting|connection|airport)\s+$", re.I)
@@ -40,6 +40,41 @@ def is_english_word(word: str) -> bool:
     return w in _FUNCTION_WORDS or bool(getAllLemmas(w))
 
 
+def _message_facts(text: str) -> dict:
+    """Answers about the whole message, worked out once per message however many sentences
+    and terms it has (a whole-text scan per sentence or per term made a long message cost the
+    square of its length). Only the last message is kept; a stale entry is simply rebuilt."""
+    last = _LAST_MESSAGE[0]  # one (text, facts) pair, read and replaced whole
+    if last[0] is text:
+        return last[1]
+    letters = [c for c in text if c.isalpha()]
+    facts = {"shouted": bool(letters) and sum(c.isupper() for c in letters) / len(letters) > 0.6,
+             "explained": {}, "holds": {}, "lower": None}
+    _LAST_MESSAGE[0] = (text, facts)
+    return facts
+
+
+_LAST_MESSAGE: list[tuple] = [(None, None)]
+
+
+def _explained_in(text: str, term: str) -> bool:
+    explained = _message_facts(text)["explained"]
+    if term not in explained:
+        explained[term] = _explained(text, term)
+    return explained[term]
+
+
+def _holds(text: str, words: str) -> bool:
+    """Is `words` (lower case) anywhere in the message, in any case?"""
+    facts = _message_facts(text)
+    holds = facts["holds"]
+    if words not in holds:
+        if facts["lower"] is None:
+            facts["lower"] = text.lower()
+        holds[words] = words in facts["lower"]
+    return holds[words]
+
+
 def _explained(text: str, term: str) -> bool:
     """'return authorization (RMA)', 'air waybill (AWB, tracking number)' or 'RMA (return
     authorization)' anywhere in the message."""
@@ -59,6 +94,7 @@ def _shouting(text: str, start: int, end: int) -> bool:
 
 class UnexplainedAcronym(Detector):
     name: ClassVar[str] = "unexplained-acronym"
+    slots: ClassVar[frozenset[str]] = frozenset({"term"})
 
     class Options(DetectorOptions):
         allow: list[str] = []  # acronyms every customer knows
@@ -73,20 +109,19 @@ class UnexplainedAcronym(Detector):
 
     def find_lexical(self, text: str, start: int, end: int) -> list[Match]:
         out = []
-        letters = [c for c in text if c.isalpha()]
-        if letters and sum(c.isupper() for c in letters) / len(letters) > 0.6:
+        if _message_facts(text)["shouted"]:
             return []  # a shouted message
         for m in _ACRONYM.finditer(text, start, end):
             term = m.group(1)
             if term in self.allow or term in self.glossary_upper:
                 continue
             s, e = m.start(1), m.end(1)
-            if _CODE_AFTER.match(text[e:]):
+            if _CODE_AFTER.match(text, e):
                 continue  # flight, order or model codes: "BA 117", "A380"
             if len(term) == 3 and (_PLACE_BEFORE.search(text[max(0, s - 25): s])
                                    or _PLACE_AFTER.match(text[e: e + 25])):
                 continue  # airport and station codes in context: "from JFK", "LAX-SFO"
-            if is_english_word(term) or _shouting(text, s, e) or _explained(text, term):
+            if is_english_word(term) or _shouting(text, s, e) or _explained_in(text, term):
                 continue
             out.append(Match(s, e, groups={"term": term}))
         return out
@@ -94,6 +129,7 @@ class UnexplainedAcronym(Detector):
 
 class GlossaryTerm(Detector):
     name: ClassVar[str] = "glossary-term"
+    slots: ClassVar[frozenset[str]] = frozenset({"term", "plain"})
 
     class Options(DetectorOptions):
         pass
@@ -117,24 +153,26 @@ class GlossaryTerm(Detector):
 
     def find_lexical(self, text: str, start: int, end: int) -> list[Match]:
         out = []
+        lead = _NOT_LEAD.search(text, start, end)  # where the sentence's words begin
+        lead = lead.start() if lead else end
         for m in self.rx.finditer(text, start, end):
             key = self.lookup.get(re.sub(r"\s+", " ", m.group()).lower())
             if key is None:
                 continue
             plain = self.terms[key]
-            if _explained(text, m.group()) or plain.lower() in text.lower():
+            if _explained_in(text, m.group()) or _holds(text, plain.lower()):
                 continue
             acronymish = _acronymish(key)
             if acronymish and _NAME_AFTER.match(text, m.end()):
                 continue  # "the T2 bus", "the M5 motorway": the code names something else here
-            at_start = not text[start: m.start()].strip(" \t\"'“(")
+            at_start = m.start() <= lead
             m_end = m.end()
             if acronymish:
                 # "IMEI number" -> "phone serial number (IMEI)": the plain words already end in
                 # the noun that follows, so it is taken into the span instead of said twice
-                tail = re.match(r"\s+([A-Za-z]+)\b", text[m_end:end])
+                tail = _NEXT_WORD.match(text, m_end, end)
                 if tail and plain.lower().split()[-1] == tail.group(1).lower():
-                    m_end += tail.end()
+                    m_end = tail.end()
                 inner = re.fullmatch(r"(.*?)\s*\((.+)\)", plain)
                 # "air waybill (tracking number)" -> "air waybill (AWB, tracking number)"
                 repl = (f"{inner.group(1)} ({m.group()}, {inner.group(2)})" if inner
@@ -149,6 +187,9 @@ class GlossaryTerm(Detector):
                                                      title="Say it in plain words")]))
         return out
 
+
+_NOT_LEAD = re.compile(r"[^ \t\"'“(]")  # a sentence's words begin after these
+_NEXT_WORD = re.compile(r"\s+([A-Za-z]+)\b")
 
 # After a code, a word that makes it the name of a route, vehicle or place, not team shorthand.
 _NAME_AFTER = re.compile(r"\s+(?:bus|buses|train|trains|tram|route|road|motorway|highway|platform|"

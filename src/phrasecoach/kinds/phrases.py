@@ -134,6 +134,30 @@ def surface_forms(phrase: str) -> set[str]:
     return set(from_(0))
 
 
+def count_forms(phrase: str) -> int:
+    """How many written forms surface_forms(phrase) builds, counted without building them
+    (repeats included, so never fewer than it returns). The forms multiply: "you are not"
+    seven times over has ten million, so the loader counts before anything is built."""
+    words = expand(phrase)
+    n = len(words)
+    count = [1] * (n + 3)  # count[i]: the forms of words[i:] (one, empty, past the end)
+    for i in range(n - 1, -1, -1):
+        w = words[i]
+        nxt = words[i + 1] if i + 1 < n else None
+        nxt2 = words[i + 2] if i + 2 < n else None
+        c = count[i + 1] * (1 + len(_TYPOS.get(w, ())))
+        if nxt == "not" and w in _NOT_AUX:
+            c += count[i + 2] * sum(1 for f in _not_forms(w) if f != f"{w} not")
+        if nxt is not None and (w, nxt) in _PRON_AUX:
+            c += count[i + 2]
+            if nxt2 == "not" and nxt in _NOT_AUX:
+                c += count[i + 3] * sum(1 for f in _not_forms(nxt) if f != f"{nxt} not")
+        if nxt is not None and (w, nxt) in _TYPO_PAIRS:
+            c += count[i + 2]
+        count[i] = c
+    return count[0]
+
+
 def _form_regex(form: str) -> str:
     parts = []
     for word in form.split(" "):

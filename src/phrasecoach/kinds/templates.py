@@ -39,7 +39,30 @@ def template_slots(template: str) -> list[tuple[str, list[str]]]:
     return [(m.group(1), [f for f in m.group(2).split("|") if f]) for m in _SLOT.finditer(template)]
 
 
-def render(template: str, slots: dict[str, str], at_start: bool) -> str:
+def case_words(template: str, case: str) -> str:
+    """The template with its own words (not its slots) cased: "lower" lower-cases the first
+    letter ("Could you {ask}?" -> "could you {ask}?"), "upper" writes them in capitals."""
+    if not case:
+        return template
+    out, pos, first = [], 0, True
+    for m in [*_SLOT.finditer(template), None]:
+        lit = template[pos:m.start() if m else len(template)]
+        if case == "upper":
+            lit = lit.upper()
+        elif first and any(c.isalpha() for c in lit):
+            k = next(i for i, c in enumerate(lit) if c.isalpha())
+            lit, first = lit[:k] + lit[k].lower() + lit[k + 1:], False
+        out.append(lit)
+        if m:
+            out.append(m.group())
+            pos = m.end()
+    return "".join(out)
+
+
+def render(template: str, slots: dict[str, str], at_start: bool, case: str = "") -> str:
+    """Fill the template's slots; `case` cases its own words first (see case_words)."""
+    template = case_words(template, case)
+
     def one(m: re.Match) -> str:
         val = slots.get(m.group(1)) or ""
         for f in [x for x in m.group(2).split("|") if x]:

@@ -241,10 +241,6 @@ class CompiledRule:
         """A rule the message engine leaves alone: a conversation rule, or a customer-side one."""
         return self.kind == "conversation" or self.spec.speaker != "agent"
 
-    def could_match(self, text: str, text_keys: set[str] | None = None, low: str | None = None) -> bool:
-        """quick(), for an inert rule too (QA scoring's test on a customer turn)."""
-        return CompiledRule.quick(self, text, text_keys, low)
-
     def _quick_res(self) -> list[re.Pattern[str]]:
         """The regexes for the whole-text pre-check. `^` means the start of a *sentence*
         (find_lexical runs per sentence), so a pattern with a `^` anywhere cannot be pre-checked

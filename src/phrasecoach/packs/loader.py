@@ -9,14 +9,22 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from ..errors import DuplicateRuleError, PackReadError, PackValidationError
+from ..errors import DuplicateRuleError, PackLimitError, PackReadError, PackValidationError
 from .schema import Glossary, PackMeta, RuleFile, RuleSpec
+
+# What one pack may cost (E009), so that a pack from another team cannot eat the machine. The
+# bundled core pack's largest file has 17 KB and its largest phrase rule 296 written forms.
+MAX_FILE_BYTES = 1_000_000  # one YAML file of a pack, or a glossary
+MAX_PACK_BYTES = 5_000_000  # all the YAML files of one pack
+MAX_ALIAS_NODES = 10_000  # YAML nodes that aliases (*name) may add to a file's own
+MAX_PHRASE_FORMS = 20_000  # written forms of one rule's phrases (contractions multiply them)
 
 
 @dataclass
@@ -25,6 +33,13 @@ class LoadedRule:
     pack: str
     file: Path
     line: int
+    bundled: bool = False  # from the packs shipped with phrasecoach (their regexes run on `re`)
+    # the lines of some keys inside the rule, by location: ("match", "regex", 0) -> 14
+    lines: dict[tuple, int] = field(default_factory=dict)
+
+    def at(self, *loc) -> str:
+        """file:line of a key inside the rule (the rule's own line if not recorded)."""
+        return f"{self.file}:{self.lines.get(loc, self.line)}"
 
 
 @dataclass
@@ -33,6 +48,7 @@ class LoadedPack:
     path: Path
     rules: list[LoadedRule] = field(default_factory=list)
     glossary: dict[str, str] = field(default_factory=dict)
+    bundled: bool = False
 
 
 def bundled_packs_dir() -> Path:
@@ -52,17 +68,25 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _read_yaml(path: Path):
+    if not path.is_file():
+        raise PackReadError("not a regular file", where=str(path),
+                            hint="a pack's files are plain UTF-8 YAML files")
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)  # never more, whatever the file says it holds
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise PackReadError(f"cannot read the file: {e}", where=str(path),
                             hint="rule packs are UTF-8 YAML files") from e
+    if len(raw) > MAX_FILE_BYTES:
+        raise _file_too_big(path)
     try:
         # One parse gives both the node marks (for file:line errors) and the data; libyaml's
         # parser when PyYAML has it (25x faster than the pure-Python one, same marks).
         loader = _YAML_LOADER(text)
         try:
             node = loader.get_single_node()
+            _check_aliases(path, node)  # before anything walks or builds the data
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
@@ -86,6 +110,58 @@ def _read_yaml(path: Path):
             where=f"{path}:{key.start_mark.line + 1}",
             hint="a repeated key silently replaces the first one; keep only one")
     return node, data
+
+
+def _check_aliases(path: Path, root) -> None:
+    """Refuse YAML whose aliases (`*name`) make it much bigger than its text: each alias stands
+    for its anchor's whole subtree again, so nine nested lists of ten aliases (a 439-byte
+    "billion laughs") stand for 10^9 nodes, and every walk or validation of them would take
+    hours. Counted once per distinct node, so the check itself is linear in the file."""
+    if root is None:
+        return
+    size: dict[int, int] = {}  # id(node) -> nodes in its subtree, aliases expanded
+    on_path: set[int] = set()
+    stack = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        kids = _children(node)
+        if done:
+            on_path.discard(key)
+            size[key] = 1 + sum(size[id(k)] for k in kids)
+            continue
+        if key in size:
+            continue
+        on_path.add(key)
+        stack.append((node, True))
+        for k in kids:
+            if id(k) in on_path:
+                raise PackLimitError("a YAML alias refers to a node that holds it (a loop)",
+                                     where=f"{path}:{k.start_mark.line + 1}",
+                                     hint="write the value out; rule packs do not need aliases")
+            if id(k) not in size:
+                stack.append((k, False))
+    added = size[id(root)] - len(size)
+    if added > MAX_ALIAS_NODES:
+        raise PackLimitError(
+            f"YAML aliases expand this file by {added:,} nodes; the limit is {MAX_ALIAS_NODES:,}",
+            where=f"{path}:{root.start_mark.line + 1}",
+            hint="write the values out instead of repeating anchors (*name) inside each other")
+
+
+def _file_too_big(path: Path) -> PackLimitError:
+    return PackLimitError(f"the file is over {MAX_FILE_BYTES:,} bytes, the limit for one pack file",
+                          where=str(path),
+                          hint="split the rules over several files (the bundled pack's largest "
+                               "is 17 KB); a long word list belongs in a glossary or a lexicon")
+
+
+def _children(node) -> list:
+    if isinstance(node, yaml.MappingNode):
+        return [x for kv in node.value for x in kv]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 def _duplicate_key(node) -> tuple[yaml.Node, yaml.Node] | None:
@@ -183,7 +259,7 @@ def validation_error(path: Path, node, err: ValidationError, model: type[BaseMod
     return PackValidationError(msg, where=f"{path}:{line}", hint=hint)
 
 
-def load_rule_file(path: Path, pack_id: str) -> list[LoadedRule]:
+def load_rule_file(path: Path, pack_id: str, bundled: bool = False) -> list[LoadedRule]:
     node, data = _read_yaml(path)
     if data is None:
         return []
@@ -195,7 +271,27 @@ def load_rule_file(path: Path, pack_id: str) -> list[LoadedRule]:
     for i, spec in enumerate(rf.rules):
         _, rnode = node_at(node, ("rules", i))
         line = rnode.start_mark.line + 1 if rnode is not None else 1
-        out.append(LoadedRule(spec=spec, pack=pack_id, file=path, line=line))
+        out.append(LoadedRule(spec=spec, pack=pack_id, file=path, line=line, bundled=bundled,
+                              lines=_key_lines(spec, rnode)))
+    return out
+
+
+def _key_lines(spec: RuleSpec, rnode) -> dict[tuple, int]:
+    """Lines of the keys a load error may point at: each regex, the trigger, each suggestion."""
+    if rnode is None:
+        return {}
+    locs = [("match", "trigger")]
+    locs += [("match", "regex", k) for k in range(len(spec.match.regex or ()))]
+    locs += [("unless", j, "regex", k) for j, ex in enumerate(spec.unless) for k in range(len(ex.regex or ()))]
+    locs += [("unless", j, "phrases") for j, ex in enumerate(spec.unless) if ex.phrases]
+    locs += [("suggest", j, "replacement") for j in range(len(spec.suggest))]
+    locs += [("match", "phrases"), ("match", "tokens"), ("match", "dependency")]
+    out = {}
+    for loc in locs:
+        key, value = node_at(rnode, loc)
+        found = value if value is not None and value is not rnode else key
+        if found is not None and found is not rnode:
+            out[loc] = found.start_mark.line + 1
     return out
 
 
@@ -205,24 +301,100 @@ def load_pack(path: Path) -> LoadedPack:
     if not meta_path.is_file():
         raise PackReadError("no pack.yaml in this folder", where=str(path),
                             hint="a pack folder needs pack.yaml with at least `id:` and `name:`")
-    node, data = _read_yaml(meta_path)
+    root = path.resolve()
+    budget = _PackBudget(path)
+    node, data = _read_yaml(budget.take(_inside(meta_path, root)))
     try:
         meta = PackMeta.model_validate(data or {})
     except ValidationError as err:
         raise validation_error(meta_path, node, err, PackMeta) from None
-    pack = LoadedPack(meta=meta, path=path)
+    pack = LoadedPack(meta=meta, path=path, bundled=_is_bundled(root))
     for f in sorted(path.glob("*.y*ml")):
         if f.name in ("pack.yaml",) or (meta.glossary and f.name == meta.glossary):
             continue
-        pack.rules.extend(load_rule_file(f, meta.id))
+        f = budget.take(_inside(f, root))
+        pack.rules.extend(load_rule_file(f, meta.id, pack.bundled or _same_as_bundled(f, meta.id)))
     if meta.glossary:
-        gpath = path / meta.glossary
+        gkey, _ = node_at(node, ("glossary",))
+        gline = f"{meta_path}:{gkey.start_mark.line + 1}" if gkey is not None else str(meta_path)
+        gpath = budget.take(_inside(path / meta.glossary, root, gline, f"glossary: {meta.glossary}"))
         gnode, gdata = _read_yaml(gpath)
         try:
             pack.glossary = dict(Glossary.model_validate(gdata or {}).terms)
         except ValidationError as err:
             raise validation_error(gpath, gnode, err, Glossary) from None
     return pack
+
+
+def _inside(f: Path, root: Path, named_at: str | None = None, shown: str | None = None) -> Path:
+    """`f`, if it is inside the pack folder `root` once links are followed. A pack reads
+    nothing outside its folder: a symlinked rule file or a `glossary: ../../x.yaml` could
+    otherwise show any file the process can read in a suggestion."""
+    real = f.resolve()
+    if not real.is_relative_to(root):
+        raise PackLimitError(
+            f"`{shown or f.name}` leads outside the pack folder (to {real})",
+            where=named_at or str(f),
+            hint="copy the file into the pack folder; a pack reads only files inside its folder")
+    return f
+
+
+class _PackBudget:
+    """Counts the bytes of a pack's files against MAX_PACK_BYTES."""
+
+    def __init__(self, path: Path):
+        self.path, self.used = path, 0
+
+    def take(self, f: Path) -> Path:
+        try:
+            size = f.stat().st_size
+        except OSError:
+            return f  # reading it reports the problem
+        if size > MAX_FILE_BYTES:
+            raise _file_too_big(f)
+        self.used += size
+        if self.used > MAX_PACK_BYTES:
+            raise PackLimitError(f"the pack's files add up to over {MAX_PACK_BYTES:,} bytes, the "
+                                 "limit for one pack", where=str(self.path),
+                                 hint="split it into several packs, or trim long word lists")
+        return f
+
+
+def _same_as_bundled(f: Path, pack_id: str) -> bool:
+    """Is `f` byte for byte a file of the bundled pack `pack_id` (the checkout's `rules/core`
+    while the installed copy is the bundled one)? Then it is that file, reviewed with the code."""
+    folder = _bundled_folders().get(pack_id)
+    shipped = folder / f.name if folder is not None else None
+    try:
+        return (shipped is not None and shipped.is_file() and f.is_file()
+                and f.stat().st_size == shipped.stat().st_size and f.read_bytes() == shipped.read_bytes())
+    except OSError:
+        return False
+
+
+@lru_cache(maxsize=1)
+def _bundled_folders() -> dict[str, Path]:
+    """Pack id -> folder, for the bundled packs."""
+    out = {}
+    try:
+        base = bundled_packs_dir()
+    except PackReadError:
+        return out
+    for meta in sorted(base.glob("*/pack.yaml")):
+        try:
+            data = yaml.load(meta.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        if isinstance(data, dict) and isinstance(data.get("id"), str):
+            out.setdefault(data["id"], meta.parent)
+    return out
+
+
+def _is_bundled(root: Path) -> bool:
+    try:
+        return root.is_relative_to(bundled_packs_dir().resolve())
+    except PackReadError:
+        return False
 
 
 def load_glossary(path: Path) -> dict[str, str]:

@@ -11,15 +11,37 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ..models import Applicability, Category, Severity
+from ..models import CONVERSATION_CATEGORIES, Applicability, Category, Severity
+
+# What a customer-side rule (`speaker: customer`) shows about the customer: the kind of signal a
+# conversation rule reacts to (transcripts: Signal.kind)
+SignalKind = Literal["wait", "repeat-contact", "frustration", "worry", "urgency"]
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+class ConversationSpec(_Strict):
+    """A conversation rule: it judges the agent's reply to customer turns in which one of its
+    signal rules (customer-side rules, `speaker: customer`) fired. Run by QA scoring
+    (`phrasecoach score`, `score_conversation`), never on a single message."""
+
+    signals: list[str] = Field(
+        min_length=1,
+        description="The customer-side rules that call for this rule, as selectors: rule ids, id "
+                    "prefixes, names, categories or pack ids (as --select).")
+    acknowledged_by: list[str] = Field(
+        default_factory=list,
+        description="Selectors of agent-side rules (e.g. `empathy`, every strength): a reply in "
+                    "which one of them fires acknowledges the customer. The rule's `unless:` "
+                    "vetoes say so in words (scope `text`: the reply turn; `context`: the "
+                    "customer's turns it answers).")
+
+
 class MatchSpec(_Strict):
-    """What a rule matches: exactly one of phrases, regex, tokens or detector."""
+    """What a rule matches: exactly one of phrases, regex, tokens, dependency, detector or
+    conversation."""
 
     phrases: list[str] | None = Field(
         default=None,
@@ -33,6 +55,9 @@ class MatchSpec(_Strict):
         description="spaCy DependencyMatcher patterns (a list of patterns), for structure a word "
                     "list cannot express. Needs a `trigger`, or a literal word in the pattern.")
     detector: str | None = Field(default=None, description="A named Python detector.")
+    conversation: ConversationSpec | None = Field(
+        default=None, description="A conversation rule (QA scoring): the agent's reply to the "
+                                  "customer turns in which its signal rules fired.")
     options: dict = Field(default_factory=dict, description="Options for the detector.")
     span: Literal["match", "sentence"] = Field(
         default="match", description="What the finding covers: the match or its whole sentence.")
@@ -47,10 +72,11 @@ class MatchSpec(_Strict):
 
     @model_validator(mode="after")
     def _exactly_one(self):
-        given = [k for k in ("phrases", "regex", "tokens", "dependency", "detector") if getattr(self, k)]
+        given = [k for k in ("phrases", "regex", "tokens", "dependency", "detector", "conversation")
+                 if getattr(self, k)]
         if len(given) != 1:
             raise ValueError(
-                "give exactly one of phrases, regex, tokens, dependency or detector"
+                "give exactly one of phrases, regex, tokens, dependency, detector or conversation"
                 + (f" (got {', '.join(given)})" if given else " (got none)"))
         if self.options and not self.detector:
             raise ValueError("options are only for a detector")
@@ -93,10 +119,12 @@ class SuggestionSpec(_Strict):
                     "{after}, {sentence}, or a named regex group, with filters such as |ucfirst.")
     applicability: Applicability
     title: str = ""
-    when: list[Literal["before", "no-before", "after", "no-after"]] = Field(
+    when: list[str] = Field(
         default_factory=list,
         description="Offer this suggestion only when the sentence has (or has no) text before "
-                    "or after the match.")
+                    "or after the match (`before`, `no-before`, `after`, `no-after`), or, on a "
+                    "detector rule, when the detector raised (or did not raise) a flag: "
+                    "`split-unsure`, `no-third-party` ... (checked when the rule is compiled).")
 
 
 class FlagExample(_Strict):
@@ -167,6 +195,15 @@ class RuleSpec(_Strict):
         description="Who sees it: `default` for everyone, `picky` and `preview` only when asked "
                     "for (--level). A bundled rule is `default` only when its precision measured "
                     "on real agent turns clears the bar in phrasecoach.levels.")
+    speaker: Literal["agent", "customer"] = Field(
+        default="agent",
+        description="Whose words the rule reads. `customer`: a signal rule, run by QA scoring on "
+                    "the customer's turns only, for the conversation rules that list it; its "
+                    "examples are customer texts.")
+    signal: SignalKind | None = Field(
+        default=None,
+        description="For a customer-side rule: what the customer shows (wait, repeat-contact, "
+                    "frustration, worry, urgency).")
     examples: Examples
 
     @field_validator("id")
@@ -182,6 +219,35 @@ class RuleSpec(_Strict):
         if not RULE_NAME.match(v):
             raise ValueError("a rule name is kebab-case, e.g. bare-noun-request")
         return v
+
+    @model_validator(mode="after")
+    def _conversation(self):
+        """Customer-side and conversation rules belong to a conversation category, and only they."""
+        conv_cat = self.category in CONVERSATION_CATEGORIES
+        if self.speaker == "customer":
+            if not conv_cat:
+                raise ValueError(f"a customer-side rule (speaker: customer) has a conversation "
+                                 f"category ({', '.join(CONVERSATION_CATEGORIES)})")
+            if self.signal is None:
+                raise ValueError("a customer-side rule says what it shows: `signal: wait`, "
+                                 "repeat-contact, frustration, worry or urgency")
+            if not (self.match.phrases or self.match.regex or self.match.detector):
+                raise ValueError("a customer-side rule matches with phrases, regex or a detector")
+        elif self.signal is not None:
+            raise ValueError("`signal:` is only for a customer-side rule (speaker: customer)")
+        if self.match.conversation is not None:
+            if not conv_cat:
+                raise ValueError(f"a conversation rule has a conversation category "
+                                 f"({', '.join(CONVERSATION_CATEGORIES)})")
+            if self.speaker != "agent":
+                raise ValueError("a conversation rule judges the agent's reply (speaker: agent)")
+            if any(ex.context is None for ex in self.examples.flag):
+                raise ValueError("each flag example of a conversation rule gives the customer's "
+                                 "message it answers as `context:`")
+        elif conv_cat and self.speaker != "customer":
+            raise ValueError(f"category `{self.category}` is for conversation rules (match: "
+                             "conversation) and their customer-side signals (speaker: customer)")
+        return self
 
 
 class RuleFile(_Strict):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from ..config import load_settings
@@ -76,8 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--progress", choices=["auto", "always", "never"], default="auto",
                     help="progress bar on stderr (auto: only when stderr is a terminal)")
     ap.add_argument("--title", default="phrasecoach QA report", help="title of report.html")
-    ap.add_argument("--signals", metavar="FILE",
-                    help="a missed-acknowledgment signal file instead of the bundled one")
+    ap.add_argument("--signals", metavar="FILE", help=argparse.SUPPRESS)  # gone: PC701's signals
+    # are pack rules now (rules/core/conversation.yaml); a file given here is refused with a hint
     sel = ap.add_argument_group("rules and configuration (as for `phrasecoach check`)")
     sel.add_argument("--select", action="append", metavar="RULES")
     sel.add_argument("--ignore", action="append", metavar="RULES")
@@ -184,7 +183,7 @@ def _score_main(argv: list[str]) -> int:
     if out.exists() and not out.is_dir():
         ap.error(f"--out {out}: exists and is not a folder")
 
-    from .runner import RunOptions, run
+    from .runner import RunOptions, WorkersDied, run
     from .signals import load_signals
 
     try:
@@ -209,9 +208,9 @@ def _score_main(argv: list[str]) -> int:
         signum = e.signum if isinstance(e, _Terminated) else 2
         print("phrasecoach score: interrupted; no output file was published", file=sys.stderr)
         return 128 + signum
-    except BrokenProcessPool as e:
-        print(f"phrasecoach score: error: a worker process died ({e}); no output file was "
-              "published; retry with --workers 1 to see the cause", file=sys.stderr)
+    except WorkersDied as e:
+        print(f"phrasecoach score: error: {e}; no output file was published; retry with "
+              "--workers 1 to see the cause", file=sys.stderr)
         return EXIT_USAGE
     s = result.summary
     if s["status"] == "stopped":

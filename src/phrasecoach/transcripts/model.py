@@ -51,8 +51,9 @@ class Signal(_Frozen):
     """A customer-side signal PC701 reacts to: a span of a customer turn."""
 
     turn: int = Field(description="0-based index of the customer turn in the conversation.")
+    rule: str = Field(description="The customer-side rule that found it, e.g. PC7011.")
     name: str
-    kind: Literal["wait", "repeat-contact", "frustration", "urgency"]
+    kind: Literal["wait", "repeat-contact", "frustration", "worry", "urgency"]
     start: int
     end: int
     text: str

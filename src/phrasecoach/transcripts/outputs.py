@@ -58,12 +58,18 @@ def unpublish(folder: Path, names=OUTPUT_NAMES) -> None:
 
 
 class AtomicFile:
-    """A text file that appears under its name only when `commit()` is called."""
+    """A text file that appears under its name only when `commit()` is called.
+
+    Text that UTF-8 cannot encode (a lone surrogate that slipped past the readers' checks) is
+    written as a visible `\\udXXX` escape instead of ending the run: in a JSON string that is
+    the same escape the input had.
+    """
 
     def __init__(self, path: Path, newline: str | None = None):
         self.path = Path(path)
         self.tmp = self.path.with_name(f".{self.path.name}.partial-{os.getpid()}")
-        self.fh: TextIO = open(self.tmp, "w", encoding="utf-8", newline=newline)
+        self.fh: TextIO = open(self.tmp, "w", encoding="utf-8", errors="backslashreplace",
+                               newline=newline)
         self.done = False
 
     def write(self, s: str) -> None:

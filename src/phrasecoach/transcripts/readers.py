@@ -1,17 +1,24 @@
 """Streaming readers for transcript files: JSONL, CSV (long form) and plain text.
 
 Every reader yields, in file order, either a `Conversation` or a `BadRecord`; nothing is ever
-loaded whole (one conversation at a time is held, plus, for CSV, the set of conversation ids
-already seen, to catch rows of one conversation that are not contiguous). A bad record costs
-only itself: its file, line (and CSV row) and reason are reported, and reading goes on.
+loaded whole (one conversation at a time is held). A bad record costs only itself: its file,
+line (and CSV row) and reason are reported, and reading goes on. No single record can stop a
+read: JSON nested too deeply, numbers or times out of range, text that is not valid Unicode
+(a lone surrogate such as "\ud800") and anything unforeseen become bad records with their line.
+
+CSV is read twice: a first pass finds the conversations whose rows are not contiguous, so that
+such a conversation is reported whole before any of its rows is scored (never half-scored); it
+holds only the ids, as the one pass before did. A quoting error (a quote that is never closed,
+which would swallow every later row) is reported at the row where the quote opened, and the
+lines after that row are read again as rows. Stdin is copied to a temporary file for this.
 
 Formats (detected from the file name; `.gz` is read transparently):
 
 * JSONL (`.jsonl`, `.ndjson`, `.json`): one conversation per line,
   `{"id": ..., "agent": ..., "turns": [{"speaker": ..., "text": ..., "ts": ...}]}`.
 * CSV (`.csv`, or `.tsv` tab-separated), one row per turn: `conversation_id`, `speaker`,
-  `text`, optional `turn`, `agent_id`, `timestamp`. Rows of a conversation are contiguous;
-  with a `turn` column they are ordered by it.
+  `text`, optional `turn`, `agent_id`, `timestamp`. Rows of a conversation must be contiguous
+  (else the conversation is reported whole); with a `turn` column they are ordered by it.
 * Text (`.txt`, `.text`, `.log`): `Agent: ...` / `Customer: ...` lines; conversations are
   separated by blank lines (or are one file each). An indented line continues the turn above;
   `# id: ...` / `# agent: ...` lines before the first turn set the id and agent; an optional
@@ -23,9 +30,15 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import math
 import os
 import re
+import reprlib
+import shutil
 import sys
+import tempfile
+import zlib
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -102,6 +115,28 @@ class Conversation:
         return out
 
 
+def printable(s: str) -> str:
+    """`s` with anything UTF-8 cannot encode (lone surrogates) as a visible `\\udXXX` escape."""
+    if s.isascii():
+        return s
+    try:
+        s.encode("utf-8")
+        return s
+    except UnicodeEncodeError:
+        return s.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def lone_surrogate(s: str) -> int | None:
+    """Index of the first lone surrogate in `s` (text that is not valid Unicode), else None."""
+    if s.isascii():
+        return None
+    try:
+        s.encode("utf-8")
+        return None
+    except UnicodeEncodeError as e:
+        return e.start
+
+
 @dataclass(slots=True)
 class BadRecord:
     file: str
@@ -111,6 +146,12 @@ class BadRecord:
     row: int | None = None
     conversation: str | None = None
     offset: int = 0
+
+    def __post_init__(self):  # whatever a record held, its report can be written
+        self.reason = printable(self.reason)
+        self.file = printable(self.file)
+        if isinstance(self.conversation, str):
+            self.conversation = printable(self.conversation)
 
     def to_dict(self) -> dict:
         out: dict = {"file": self.file, "line": self.line}
@@ -182,18 +223,34 @@ def expand_inputs(paths: Iterable[str]) -> list[str]:
 
 
 class _Source:
-    """A binary stream with the byte position of the underlying file (for progress)."""
+    """A binary stream with the byte position of the underlying file (for progress).
 
-    def __init__(self, path: str):
+    `raw` may be given open (stdin copied to a temporary file); it is then left open.
+    """
+
+    def __init__(self, path: str, raw: BinaryIO | None = None):
         self.path = path
-        if path == "-":
-            self.raw: BinaryIO = sys.stdin.buffer
+        self.owned = raw is None
+        if raw is not None:
+            self.raw: BinaryIO = raw
+            self.raw.seek(0)
             self.stream: BinaryIO = self.raw
             self.size = 0
+        elif path == "-":
+            self.raw = sys.stdin.buffer
+            self.stream = self.raw
+            self.size = 0
+            self.owned = False
         else:
             self.raw = open(path, "rb")
             self.size = os.fstat(self.raw.fileno()).st_size
             self.stream = gzip.GzipFile(fileobj=self.raw) if path.lower().endswith(".gz") else self.raw
+        self.line = 0  # physical lines read so far
+
+    def __iter__(self) -> Iterator[bytes]:
+        for b in self.stream:
+            self.line += 1
+            yield b
 
     def tell(self) -> int:
         try:
@@ -202,9 +259,9 @@ class _Source:
             return 0
 
     def close(self) -> None:
-        if self.path != "-":
-            if self.stream is not self.raw:
-                self.stream.close()
+        if self.stream is not self.raw:
+            self.stream.close()
+        if self.owned:
             self.raw.close()
 
 
@@ -230,30 +287,57 @@ def _pick(obj: dict, logical: str, opts: ReaderOptions) -> Any:
     return None
 
 
+def _from_unix(value: Any) -> datetime:
+    try:
+        seconds = float(value)
+    except OverflowError:  # an integer too large for a float
+        seconds = math.inf
+    if not math.isfinite(seconds):
+        raise ValueError(f"not a time: {_short(value)}")
+    try:
+        return datetime.fromtimestamp(seconds, tz=timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        raise ValueError(f"not a time: {_short(value)} is out of range for Unix seconds") from None
+
+
 def parse_ts(value: Any) -> datetime | None:
-    """ISO 8601 text (a trailing Z is fine) or Unix seconds; None or '' is no time. ValueError else."""
+    """ISO 8601 text (a trailing Z is fine), Unix seconds or a datetime; None or '' is no time.
+
+    Anything else, including numbers out of range (1e20, Infinity), is a ValueError.
+    """
     if value is None or value == "":
         return None
+    if isinstance(value, datetime):
+        return value
     if isinstance(value, bool):
-        raise ValueError(f"not a time: {value!r}")
+        raise ValueError(f"not a time: {_short(value)}")
     if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(float(value), tz=timezone.utc)
+        return _from_unix(value)
     if isinstance(value, str):
         v = value.strip()
         if re.fullmatch(r"\d{9,11}(?:\.\d+)?", v):
-            return datetime.fromtimestamp(float(v), tz=timezone.utc)
+            return _from_unix(v)
         if v.endswith(("Z", "z")):
             v = v[:-1] + "+00:00"
         try:
             return datetime.fromisoformat(v)
         except ValueError:
             raise ValueError(f"not an ISO 8601 time: {value!r}") from None
-    raise ValueError(f"not a time: {value!r}")
+    raise ValueError(f"not a time: {_short(value)}")
+
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother = 3, 60, 60
 
 
 def _short(v: Any, n: int = 40) -> str:
-    s = repr(v) if not isinstance(v, str) else v
+    """A short printable form of any JSON value (depth-limited: a value nested 5,000 deep is fine)."""
+    s = _REPR.repr(v) if not isinstance(v, str) else printable(v)
     return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def _surrogate(s: str, at: int) -> str:
+    return f"\\u{ord(s[at]):04x}"
 
 
 def validate(raw: _RawConversation, opts: ReaderOptions,
@@ -268,6 +352,11 @@ def validate(raw: _RawConversation, opts: ReaderOptions,
         return BadRecord(raw.file, raw.line, "bad-field", f"the conversation id must be text, not {_short(cid)}",
                          row=raw.row, offset=raw.offset)
     cid = cid.strip()
+    if (at := lone_surrogate(cid)) is not None:
+        return BadRecord(raw.file, raw.line, "invalid-unicode",
+                         f"the conversation id holds a lone surrogate ({_surrogate(cid, at)}), "
+                         f"which is not valid Unicode{suffix}", row=raw.row, conversation=cid,
+                         offset=raw.offset)
 
     def bad(kind: str, reason: str, t: _RawTurn | None = None) -> BadRecord:
         line = t.line if t is not None and t.line is not None else raw.line
@@ -287,6 +376,9 @@ def validate(raw: _RawConversation, opts: ReaderOptions,
         else:
             return bad("bad-field", f"the agent id must be text, not {_short(agent)}")
     agent = agent.strip() or None if isinstance(agent, str) else None
+    if agent is not None and (at := lone_surrogate(agent)) is not None:
+        return bad("invalid-unicode", f"the agent id holds a lone surrogate ({_surrogate(agent, at)}), "
+                                      "which is not valid Unicode")
     if not raw.turns:
         return bad("no-turns", "no turns")
     try:
@@ -309,6 +401,10 @@ def validate(raw: _RawConversation, opts: ReaderOptions,
             return bad("bad-field", f"turn {i}: text must be a string, not {_short(t.text)}", t)
         if not t.text.strip():
             return bad("empty-text", f"turn {i}: empty text", t)
+        if (at := lone_surrogate(t.text)) is not None:
+            return bad("invalid-unicode", f"turn {i}: the text holds a lone surrogate "
+                                          f"({_surrogate(t.text, at)} at character {at + 1}), "
+                                          "which is not valid Unicode", t)
         if len(t.text) > opts.max_text_chars:
             return bad("too-long", f"turn {i}: {len(t.text):,} characters, over the limit of "
                                    f"{opts.max_text_chars:,} (PHRASECOACH_MAX_TEXT_CHARS)", t)
@@ -327,46 +423,61 @@ def validate(raw: _RawConversation, opts: ReaderOptions,
 # ---- JSONL ----------------------------------------------------------------------------------
 
 def _read_jsonl(src: _Source, name: str, opts: ReaderOptions) -> Iterator[_RawConversation | BadRecord]:
-    for lineno, b in enumerate(src.stream, start=1):
-        pos = src.tell()
-        s, bad_byte = _decode(b, lineno == 1)
-        if bad_byte is not None:
-            yield BadRecord(name, lineno, "invalid-utf8", f"invalid UTF-8 at byte {bad_byte} of the line",
-                            conversation=_guess_id(s), offset=pos)
-            continue
-        s = s.strip()
-        if not s:
-            continue
+    for b in src:
+        lineno, pos = src.line, src.tell()
         try:
-            obj = json.loads(s)
-        except json.JSONDecodeError as e:
-            yield BadRecord(name, lineno, "malformed-json", f"not valid JSON: {e.msg} at column {e.colno}",
-                            conversation=_guess_id(s), offset=pos)
-            continue
-        if not isinstance(obj, dict):
-            yield BadRecord(name, lineno, "bad-field",
-                            f"a line must be a JSON object (a conversation), not {type(obj).__name__}",
-                            offset=pos)
-            continue
-        cid = _pick(obj, "id", opts)
-        turns = _pick(obj, "turns", opts)
-        raw = _RawConversation(name, lineno, cid, _pick(obj, "agent", opts), [],
-                               ts=_pick(obj, "ts", opts), offset=pos)
-        if not isinstance(turns, list):
-            key = opts.fields.get("turns", "turns")
-            raw.errors.append(BadRecord(
-                name, lineno, "bad-field",
-                f"`{key}` must be a list of turns" + (" (missing)" if turns is None else "")
-                + "; conversation skipped"))
-        else:
-            for i, t in enumerate(turns):
-                if not isinstance(t, dict):
-                    raw.errors.append(BadRecord(name, lineno, "bad-field",
-                                                f"turn {i} must be an object; conversation skipped"))
-                    break
-                raw.turns.append(_RawTurn(_pick(t, "speaker", opts), _pick(t, "text", opts),
-                                          _pick(t, "ts", opts)))
-        yield raw
+            item = _jsonl_line(b, lineno, pos, name, opts)
+        except Exception as e:  # noqa: BLE001 - no line can stop the read; it is reported
+            item = BadRecord(name, lineno, "unreadable", f"cannot read this line: {type(e).__name__}: {e}",
+                             offset=pos)
+        if item is not None:
+            yield item
+
+
+def _jsonl_line(b: bytes, lineno: int, pos: int, name: str, opts: ReaderOptions
+                ) -> _RawConversation | BadRecord | None:
+    s, bad_byte = _decode(b, lineno == 1)
+    if bad_byte is not None:
+        return BadRecord(name, lineno, "invalid-utf8", f"invalid UTF-8 at byte {bad_byte} of the line",
+                         conversation=_guess_id(s), offset=pos)
+    s = s.strip()
+    if not s:
+        return None
+    try:
+        obj = json.loads(s)
+    except json.JSONDecodeError as e:
+        return BadRecord(name, lineno, "malformed-json", f"not valid JSON: {e.msg} at column {e.colno}",
+                         conversation=_guess_id(s), offset=pos)
+    except RecursionError:
+        return BadRecord(name, lineno, "malformed-json",
+                         "not readable JSON: nested too deeply (more than about 1,000 levels of brackets)",
+                         conversation=_guess_id(s), offset=pos)
+    except ValueError as e:  # e.g. an integer of more than 4,300 digits
+        return BadRecord(name, lineno, "malformed-json", f"not readable JSON: {e}",
+                         conversation=_guess_id(s), offset=pos)
+    if not isinstance(obj, dict):
+        return BadRecord(name, lineno, "bad-field",
+                         f"a line must be a JSON object (a conversation), not {type(obj).__name__}",
+                         offset=pos)
+    cid = _pick(obj, "id", opts)
+    turns = _pick(obj, "turns", opts)
+    raw = _RawConversation(name, lineno, cid, _pick(obj, "agent", opts), [],
+                           ts=_pick(obj, "ts", opts), offset=pos)
+    if not isinstance(turns, list):
+        key = opts.fields.get("turns", "turns")
+        raw.errors.append(BadRecord(
+            name, lineno, "bad-field",
+            f"`{key}` must be a list of turns" + (" (missing)" if turns is None else "")
+            + "; conversation skipped"))
+    else:
+        for i, t in enumerate(turns):
+            if not isinstance(t, dict):
+                raw.errors.append(BadRecord(name, lineno, "bad-field",
+                                            f"turn {i} must be an object; conversation skipped"))
+                break
+            raw.turns.append(_RawTurn(_pick(t, "speaker", opts), _pick(t, "text", opts),
+                                      _pick(t, "ts", opts)))
+    return raw
 
 
 _ID_GUESS = re.compile(r'"(?:id|conversation_id)"\s*:\s*"([^"\\]{1,200})"')
@@ -380,26 +491,56 @@ def _guess_id(s: str) -> str | None:
 # ---- CSV ------------------------------------------------------------------------------------
 
 class _LineFeed:
-    """Decoded physical lines for csv.reader, remembering which ones were not valid UTF-8."""
+    """Decoded physical lines for csv.reader, remembering which ones were not valid UTF-8.
 
-    def __init__(self, stream: BinaryIO):
-        self.stream = stream
-        self.n = 0
+    `record` holds the (line number, text) of every line the current record took; after a
+    quoting error the lines after the record's first can be pushed back and read again. It is
+    bounded: a record can only grow past one line inside a quoted field, and csv's field size
+    limit (128 KiB) ends that.
+    """
+
+    def __init__(self, src: _Source):
+        self.lines = iter(src)
+        self.src = src
+        self.n = 0  # line number of the last line handed out
         self.bad: dict[int, int] = {}
+        self.record: list[tuple[int, str]] = []
+        self.again: deque[tuple[int, str]] = deque()
 
     def __iter__(self):
-        for b in self.stream:
-            self.n += 1
+        return self
+
+    def __next__(self) -> str:  # may be called again after StopIteration, once lines are pushed back
+        if self.again:
+            self.n, s = self.again.popleft()
+        else:
+            b = next(self.lines)
+            self.n = self.src.line
             s, bad = _decode(b, self.n == 1)
             if bad is not None:
                 self.bad[self.n] = bad
-            yield s
+        self.record.append((self.n, s))
+        return s
+
+    def push_back(self, lines: list[tuple[int, str]]) -> None:
+        self.again.extendleft(reversed(lines))
 
 
-def _read_csv(src: _Source, name: str, opts: ReaderOptions, delimiter: str
-              ) -> Iterator[_RawConversation | BadRecord]:
-    feed = _LineFeed(src.stream)
-    reader = csv.reader(feed, delimiter=delimiter)
+_QUOTE_NOT_CLOSED = "unexpected end of data"
+
+
+def _read_csv(src: _Source, name: str, opts: ReaderOptions, delimiter: str,
+              scattered: dict[str, list[int]] | None = None) -> Iterator[_RawConversation | BadRecord]:
+    """Rows grouped into conversations, in file order.
+
+    `scattered` (from a first pass, `_scattered_ids`) maps the ids whose rows are not
+    contiguous to the first line of each of their blocks: such a conversation is reported
+    whole, once, at its first block, and none of its rows is scored. Without it (the first
+    pass) every block is yielded as it is.
+    """
+    feed = _LineFeed(src)
+    # strict: a quoting error is an error, not a silent merge of every later row into one field
+    reader = csv.reader(feed, delimiter=delimiter, strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -428,36 +569,53 @@ def _read_csv(src: _Source, name: str, opts: ReaderOptions, delimiter: str
                         f"map yours with --field {missing[0]}=NAME; file skipped")
         return
     width = len(cols)
-    seen: set[str] = set()
+    reported: set[str] = set()  # scattered conversations already reported
     cur: _RawConversation | None = None
-    prev_line = feed.n
+    skipping: str | None = None  # a later block of a scattered conversation: its rows are dropped
     row_no = 1  # the header is row 1, as a spreadsheet shows it
     while True:
+        feed.record = []
         try:
             row = next(reader)
+            err = None
         except StopIteration:
             break
         except csv.Error as e:
-            row_no += 1
-            yield BadRecord(name, prev_line + 1, "malformed-csv", f"{e}; row skipped", row=row_no,
-                            offset=src.tell())
-            prev_line = feed.n
-            continue
-        start_line, prev_line = prev_line + 1, feed.n
-        if not row or (len(row) == 1 and not row[0].strip()):
+            row, err = None, e
+        lines = feed.record or [(feed.n + 1, "")]
+        start_line = lines[0][0]
+        problem: tuple[str, str] | None = None
+        if err is not None:
+            if str(err) == _QUOTE_NOT_CLOSED:
+                reason = ("a quoted field opened on this row is never closed (an unmatched \"), "
+                          "so this row cannot be read")
+            elif "field limit" in str(err) and len(lines) > 1:
+                reason = (f"a quoted field opened on this row runs over {csv.field_size_limit():,} "
+                          "characters and many lines: probably an unmatched \"")
+            else:
+                reason = f"cannot read the row: {err}"
+            if len(lines) > 1 and "expected after" not in str(err):
+                # the open quote swallowed the lines after this row: read them again as rows
+                feed.push_back(lines[1:])
+                reason += f"; the {len(lines) - 1:,} line(s) after it are read again"
+                lines = lines[:1]
+            # the row's conversation, from its first line read leniently (it may have no id)
+            row = _lenient_fields(lines[0][1], delimiter)
+            problem = ("malformed-csv", reason)
+        elif not row or (len(row) == 1 and not row[0].strip()):
             continue  # blank line
         row_no += 1
-        problem: tuple[str, str] | None = None
-        bad_lines = [ln for ln in range(start_line, prev_line + 1) if ln in feed.bad]
-        if bad_lines:
-            ln = bad_lines[0]
-            problem = ("invalid-utf8", f"invalid UTF-8 at byte {feed.bad[ln]} of line {ln}")
-            for ln in bad_lines:
-                del feed.bad[ln]
-        elif len(row) < width:
-            problem = ("missing-column", f"the row has {len(row)} field(s), the header {width}")
-        elif len(row) > width:
-            problem = ("extra-column", f"the row has {len(row)} fields, the header only {width}")
+        if problem is None:
+            bad_lines = [ln for ln, _ in lines if ln in feed.bad]
+            if bad_lines:
+                ln = bad_lines[0]
+                problem = ("invalid-utf8", f"invalid UTF-8 at byte {feed.bad[ln]} of line {ln}")
+            elif len(row) < width:
+                problem = ("missing-column", f"the row has {len(row)} field(s), the header {width}")
+            elif len(row) > width:
+                problem = ("extra-column", f"the row has {len(row)} fields, the header only {width}")
+        for ln, _ in lines:
+            feed.bad.pop(ln, None)
         cid = row[idx["id"]].strip() if idx["id"] < len(row) else None
         if problem is not None and not cid:
             yield BadRecord(name, start_line, problem[0], f"{problem[1]}; row skipped", row=row_no,
@@ -468,19 +626,38 @@ def _read_csv(src: _Source, name: str, opts: ReaderOptions, delimiter: str
                             row=row_no, offset=src.tell())
             continue
         if cur is None or cid != cur.id:
+            if cid == skipping:
+                continue
             if cur is not None:
-                seen.add(cur.id)
                 yield _finish_csv(cur, src)
-            cur = _RawConversation(name, start_line, cid, None, [], row=row_no)
-            if cid in seen:
+                cur = None
+            skipping = None
+            if scattered is not None and cid in scattered:
+                if cid in reported:  # a later block: the conversation was reported at its first
+                    skipping = cid
+                    continue
+                reported.add(cid)
+                blocks = scattered[cid]
+                at = ", ".join(str(x) for x in blocks[:6]) + (", …" if len(blocks) > 6 else "")
+                cur = _RawConversation(name, start_line, cid, None, [], row=row_no)
                 cur.errors.append(BadRecord(
                     name, start_line, "not-contiguous",
-                    f"rows of conversation {cid!r} are not contiguous (an earlier block was already "
-                    f"read); sort the file by conversation; this block skipped", row=row_no))
+                    f"the rows of conversation {cid!r} are not contiguous: {len(blocks)} separate "
+                    f"blocks, starting on lines {at}; sort the file by conversation; "
+                    "conversation skipped", row=row_no))
+            else:
+                cur = _RawConversation(name, start_line, cid, None, [], row=row_no)
         if problem is not None:
-            cur.errors.append(BadRecord(name, start_line, problem[0],
-                                        f"{problem[1]}; conversation skipped", row=row_no))
+            e = BadRecord(name, start_line, problem[0], f"{problem[1]}; conversation skipped", row=row_no)
+            # the first problem is the one reported; a quoting error goes first, since it
+            # explains whatever the lines after it look like
+            if err is not None and cur.errors and cur.errors[0].kind != "malformed-csv":
+                cur.errors.insert(0, e)
+            else:
+                cur.errors.append(e)
             continue
+        if cur.errors:
+            continue  # already skipped whole; its other rows do not matter
 
         def get(f: str) -> str | None:
             return row[idx[f]] if f in idx else None
@@ -493,11 +670,21 @@ def _read_csv(src: _Source, name: str, opts: ReaderOptions, delimiter: str
                 order = int(row[idx["turn"]].strip())
             except ValueError:
                 cur.errors.append(BadRecord(name, start_line, "bad-field",
-                                            f"turn number {row[idx['turn']]!r} is not an integer; "
-                                            "conversation skipped", row=row_no))
+                                            f"turn number {_short(row[idx['turn']])!r} is not an "
+                                            "integer; conversation skipped", row=row_no))
         cur.turns.append(_RawTurn(get("speaker"), get("text"), get("ts"), start_line, row_no, order))
     if cur is not None:
         yield _finish_csv(cur, src)
+
+
+def _lenient_fields(line: str, delimiter: str) -> list[str]:
+    """The fields of one line read as loosely as csv can (for the id of a row that failed)."""
+    for text in (line, line[:65_536]):
+        try:
+            return next(csv.reader([text], delimiter=delimiter), [])
+        except csv.Error:
+            continue
+    return []
 
 
 def _finish_csv(cur: _RawConversation, src: _Source) -> _RawConversation:
@@ -505,6 +692,21 @@ def _finish_csv(cur: _RawConversation, src: _Source) -> _RawConversation:
     if any(t.order is not None for t in cur.turns):
         cur.turns.sort(key=lambda t: (t.order is None, t.order if t.order is not None else 0))
     return cur
+
+
+def _scattered_ids(src: _Source, name: str, opts: ReaderOptions, delimiter: str) -> dict[str, list[int]]:
+    """First pass over a CSV file: the ids whose rows come in more than one block, each with the
+    first line of every block. Holds one line number per id (as the old `seen` set held the ids)."""
+    first: dict[str, int] = {}
+    out: dict[str, list[int]] = {}
+    for item in _read_csv(src, name, opts, delimiter):
+        if isinstance(item, BadRecord) or not isinstance(item.id, str):
+            continue
+        if item.id in first:
+            out.setdefault(item.id, [first[item.id]]).append(item.line)
+        else:
+            first[item.id] = item.line
+    return out
 
 
 # ---- plain text -------------------------------------------------------------------------------
@@ -533,7 +735,8 @@ def _read_text(src: _Source, name: str, opts: ReaderOptions) -> Iterator[_RawCon
         out, pending = pending, b
         return out
 
-    for lineno, raw_line in enumerate(src.stream, start=1):
+    for raw_line in src:
+        lineno = src.line
         s, bad_byte = _decode(raw_line, lineno == 1)
         s = s.rstrip("\r\n")
         if not s.strip():
@@ -596,27 +799,58 @@ def read_file(path: str, fmt: Format | None = None, opts: ReaderOptions | None =
     """Stream one transcript file as validated conversations and bad records, in file order.
 
     `offset` on each item is the byte position reached in the (compressed) file, for progress.
+    Nothing in the file can stop the read: a record that cannot be read is a BadRecord, and a
+    file that breaks off (a damaged .gz) ends with one for the rest of the file.
     """
     opts = opts or ReaderOptions()
     fmt = fmt or detect_format(path)
     if fmt is None:
         raise ValueError(f"cannot tell the format of {path} from its name")
-    name = display or ("<stdin>" if path == "-" else path)
-    src = _Source(path)
+    name = printable(display or ("<stdin>" if path == "-" else path))
+    spool = None
+    if path == "-" and fmt in ("csv", "tsv"):  # CSV is read twice (see the module doc)
+        spool = tempfile.TemporaryFile()
+        shutil.copyfileobj(sys.stdin.buffer, spool)
     try:
-        if fmt == "jsonl":
-            items: Iterator = _read_jsonl(src, name, opts)
-        elif fmt in ("csv", "tsv"):
-            items = _read_csv(src, name, opts, "\t" if fmt == "tsv" else ",")
-        else:
-            items = _read_text(src, name, opts)
-        for item in items:
-            if isinstance(item, BadRecord):
-                yield item
+        delimiter = "\t" if fmt == "tsv" else ","
+        scattered: dict[str, list[int]] = {}
+        if fmt in ("csv", "tsv"):
+            first = _Source(path, spool)
+            try:
+                scattered = _scattered_ids(first, name, opts, delimiter)
+            except (OSError, EOFError, zlib.error):
+                pass  # reported by the second pass, at the line where it happens
+            finally:
+                first.close()
+        src = _Source(path, spool)
+        try:
+            if fmt == "jsonl":
+                items: Iterator = _read_jsonl(src, name, opts)
+            elif fmt in ("csv", "tsv"):
+                items = _read_csv(src, name, opts, delimiter, scattered)
             else:
-                yield validate(item, opts)
+                items = _read_text(src, name, opts)
+            try:
+                for item in items:
+                    if isinstance(item, BadRecord):
+                        yield item
+                        continue
+                    try:
+                        yield validate(item, opts)
+                    except Exception as e:  # noqa: BLE001 - a record never stops the read
+                        yield BadRecord(name, item.line, "unreadable",
+                                        f"cannot read this conversation: {type(e).__name__}: {e}",
+                                        row=item.row, offset=item.offset)
+            except (OSError, EOFError, zlib.error) as e:  # e.g. a truncated or damaged .gz
+                yield BadRecord(name, src.line + 1, "unreadable",
+                                f"the file cannot be read past line {src.line:,}: "
+                                f"{type(e).__name__}: {e}; the rest of the file skipped",
+                                offset=src.tell())
+        finally:
+            src.close()
     finally:
-        src.close()
+        if spool is not None:
+            spool.close()
 
 
 __all__ = ["BadRecord", "Conversation", "ReaderOptions", "SpeakerMap", "detect_format",

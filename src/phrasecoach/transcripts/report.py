@@ -195,17 +195,23 @@ CSS = """
 body { font: 14px/1.5 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: var(--ink);
        margin: 0; background: #fff; }
 main { max-width: 1100px; margin: 0 auto; padding: 24px 28px 60px; }
+/* The layout must not depend on the fonts a machine has: long words (file paths, ids) break,
+   headers wrap, and a table that is still too wide scrolls inside its own box, never the page. */
+h1, h2, p, .meta, .kpi, .note { overflow-wrap: anywhere; }
+td { overflow-wrap: break-word; }
 h1 { font-size: 24px; margin: 0 0 4px; }
 h2 { font-size: 18px; margin: 36px 0 10px; padding-bottom: 4px; border-bottom: 1px solid var(--line); }
 .meta { color: var(--muted); font-size: 12px; }
-.kpis { display: grid; grid-template-columns: repeat(auto-fit, minmax(125px, 1fr)); gap: 10px; margin: 18px 0; }
-.kpi { background: var(--bg); border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; }
+.kpis { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(125px, 100%), 1fr)); gap: 10px; margin: 18px 0; }
+.kpi { background: var(--bg); border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; min-width: 0; }
 .kpi b { display: block; font-size: 22px; }
 .kpi span { color: var(--muted); font-size: 12px; }
+.wide { max-width: 100%; overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; font-size: 12.5px; margin: 8px 0; }
 th, td { border-bottom: 1px solid var(--line); padding: 5px 7px; text-align: left; vertical-align: top; }
 th { background: var(--bg); font-weight: 600; position: sticky; top: 0; }
-td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+td.n { white-space: nowrap; }
 mark { background: #ffe08a; padding: 0 1px; border-radius: 2px; }
 .cat { display: inline-block; padding: 0 6px; border-radius: 9px; color: #fff; font-size: 11px; white-space: nowrap; }
 .ex { color: var(--muted); font-size: 12px; margin-top: 3px; }
@@ -213,14 +219,20 @@ mark { background: #ffe08a; padding: 0 1px; border-radius: 2px; }
 .who { display: inline-block; min-width: 58px; font-size: 10.5px; text-transform: uppercase;
        letter-spacing: .03em; color: var(--ink); }
 table.compact { width: auto; min-width: min(460px, 100%); }
-table.rules { table-layout: fixed; }
-table.rules td { overflow-wrap: anywhere; }
+table.rules { table-layout: fixed; min-width: 880px; }
+table.rules td, table.errors td { overflow-wrap: anywhere; }
+table.rules .cat { white-space: normal; }
 .note { color: var(--muted); font-size: 12.5px; }
 figure.chart { margin: 8px 0; }
 figure.chart svg { max-width: 100%; height: auto; }
 code { background: var(--bg); padding: 1px 4px; border-radius: 4px; font-size: 12px; }
 pre { background: var(--bg); padding: 10px 12px; border-radius: 6px; font-size: 12.5px; overflow-x: auto; }
 .scroll { max-height: 640px; overflow: auto; border: 1px solid var(--line); border-radius: 6px; }
+@media (max-width: 600px) {
+  main { padding: 16px 12px 40px; }
+  table { font-size: 12px; }
+  th, td { padding: 4px 5px; }
+}
 """
 
 
@@ -312,13 +324,13 @@ Start coaching with the rules at the top of <a href="#rules">the rules table</a>
     add('<h2 id="categories">Findings by category</h2>')
     if s["conversations"]:
         add(chart_categories(agg))
-    add('<table class="compact"><thead><tr><th>category</th><th class="n">findings</th>'
+    add('<div class="wide"><table class="compact"><thead><tr><th>category</th><th class="n">findings</th>'
         '<th class="n">per 100 agent turns</th></tr></thead><tbody>')
     for r in agg.category_rows():
         add(f'<tr><td>{_cat(r["category"])}</td><td class="n">{r["findings"]:,}</td>'
             f'<td class="n">{r["per_100_turns"]:g}</td></tr>')
     add(f'<tr><td>empathy strengths</td><td class="n">{s["strengths"]:,}</td>'
-        f'<td class="n">{agg.all.per_100(s["strengths"]):g}</td></tr></tbody></table>')
+        f'<td class="n">{agg.all.per_100(s["strengths"]):g}</td></tr></tbody></table></div>')
 
     # agents
     add('<h2 id="agents">Per agent</h2>')
@@ -354,10 +366,11 @@ Start coaching with the rules at the top of <a href="#rules">the rules table</a>
     rr = agg.rule_rows()
     if rr:
         add(chart_rules(agg))
-        add('<table class="rules"><colgroup><col style="width:14%"><col style="width:13%">'
-            '<col style="width:7%"><col style="width:9%"><col style="width:21%"><col></colgroup>'
-            '<thead><tr><th>rule</th><th>category</th><th class="n">findings</th>'
-            '<th class="n">conversations</th><th>most frequent phrases</th><th>real examples '
+        add('<div class="wide"><table class="rules"><colgroup><col style="width:14%"><col style="width:15%">'
+            '<col style="width:8%"><col style="width:11%"><col style="width:19%"><col></colgroup>'
+            # soft hyphens: fixed columns, so a wide font may need to break these words
+            '<thead><tr><th>rule</th><th>category</th><th class="n">find&shy;ings</th>'
+            '<th class="n">conver&shy;sations</th><th>most frequent phrases</th><th>real examples '
             '(the flagged words marked)</th></tr></thead><tbody>')
         for r in rr[:MAX_RULE_ROWS]:
             phrases = "<br>".join(f"“{_esc(p['text'])}” ×{p['count']:,}" for p in r["top_phrases"])
@@ -365,7 +378,7 @@ Start coaching with the rules at the top of <a href="#rules">the rules table</a>
             add(f'<tr><td><b>{_esc(r["rule"])}</b> {_esc(r["name"])}</td><td>{_cat(r["category"])}</td>'
                 f'<td class="n">{r["findings"]:,}</td><td class="n">{r["conversations"]:,}</td>'
                 f'<td>{phrases}</td><td>{exs}</td></tr>')
-        add("</tbody></table>")
+        add("</tbody></table></div>")
         if len(rr) > MAX_RULE_ROWS:
             add(f'<p class="note">{len(rr) - MAX_RULE_ROWS} more rules in <code>rules.csv</code>.</p>')
     else:
@@ -375,14 +388,14 @@ Start coaching with the rules at the top of <a href="#rules">the rules table</a>
     add('<h2 id="trend">Score trend by week</h2>')
     if agg.weeks:
         add(chart_trend(agg))
-        add('<table><thead><tr><th>week</th><th class="n">conversations</th><th class="n">mean</th>'
+        add('<div class="wide"><table><thead><tr><th>week</th><th class="n">conversations</th><th class="n">mean</th>'
             '<th class="n">median</th><th class="n">findings /100 turns</th></tr></thead><tbody>')
         for r in agg.week_rows():
             add(f'<tr><td>{_esc(r["week"])}</td><td class="n">{r["conversations"]:,}</td>'
                 f'<td class="n">{_num(r["mean_score"], "{:.1f}")}</td>'
                 f'<td class="n">{_num(r["median_score"], "{:g}")}</td>'
                 f'<td class="n">{r["findings_per_100_turns"]:g}</td></tr>')
-        add("</tbody></table>")
+        add("</tbody></table></div>")
         undated = agg.all.conversations - sum(g.conversations for g in agg.weeks.values())
         if undated:
             add(f'<p class="note">{undated:,} conversations have no timestamp and are not in the trend.</p>')
@@ -394,15 +407,16 @@ Start coaching with the rules at the top of <a href="#rules">the rules table</a>
     add('<h2 id="skipped">Skipped records</h2>')
     if s["skipped"]:
         add(f'<p>{s["skipped"]:,} records were skipped; each is in <code>errors.jsonl</code> with its '
-            'file, line and reason.</p><table><thead><tr><th>kind</th><th class="n">records</th>'
+            'file, line and reason.</p><div class="wide"><table><thead><tr><th>kind</th><th class="n">records</th>'
             '</tr></thead><tbody>')
         for k, n in sorted(agg.errors.items(), key=lambda kv: -kv[1]):
             add(f'<tr><td>{_esc(k)}</td><td class="n">{n:,}</td></tr>')
-        add('</tbody></table><table><thead><tr><th>where</th><th>reason</th></tr></thead><tbody>')
+        add('</tbody></table></div><div class="wide"><table class="errors"><thead><tr><th>where</th>'
+            '<th>reason</th></tr></thead><tbody>')
         for e in agg.error_examples[:10]:
             where = f'{e["file"]}:{e["line"]}' + (f' (row {e["row"]})' if e.get("row") else "")
             add(f'<tr><td>{_esc(where)}</td><td>{_esc(e["reason"])}</td></tr>')
-        add("</tbody></table>")
+        add("</tbody></table></div>")
     else:
         add('<p class="note">None: every record was read and scored.</p>')
     if options:

@@ -4,6 +4,11 @@ Memory stays flat: the reader holds one conversation at a time, at most `2 × wo
 are in flight, results are written as they come back (in input order), and the aggregates are
 counters and 101-bin histograms. Every output goes to a `.partial` file first and is published
 with `os.replace` when the run ends, `summary.json` last.
+
+No single record and no dead worker stops a run: a conversation whose scoring fails, or whose
+result cannot be written, is a bad record; a worker that dies (killed, out of memory) costs
+the chunk it held one retry, and its conversations are reported if the retry dies too
+(`_Pool`).
 """
 
 from __future__ import annotations
@@ -101,26 +106,40 @@ def _work(chunk: list[Conversation]) -> list[tuple]:
         if isinstance(res, BadRecord):
             out.append(("bad", res))
             continue
-        line = json.dumps(res.to_dict(source=conv.source()), ensure_ascii=False)
-        deducted = sum(d.points for d in res.deductions)
-        row = [res.id, res.agent, conv.file, conv.line, conv.row, res.score, res.agent_turns,
-               res.customer_turns, sum(res.counts.values()), deducted, res.strengths, res.bonus,
-               *(res.counts.get(c, 0) for c in CATEGORIES),
-               sum(1 for s in res.signals if s.answered_by is not None),
-               sum(1 for s in res.signals if s.acknowledged),
-               res.first_ts.isoformat() if res.first_ts else None, res.week]
-        out.append(("ok", line, row, summarize(conv, res), conv.file, conv.offset))
+        try:
+            out.append(_outputs(conv, res))
+        except Exception as e:  # noqa: BLE001 - one result that cannot be written costs only itself
+            out.append(("bad", BadRecord(conv.file, conv.line, "internal-error",
+                                         f"the result cannot be written: {type(e).__name__}: {e}; "
+                                         "conversation skipped", row=conv.row,
+                                         conversation=conv.id, offset=conv.offset)))
     return out
+
+
+def _outputs(conv: Conversation, res) -> tuple:
+    """("ok", jsonl line, csv row, summary, file, offset), checked to be writable as UTF-8."""
+    line = json.dumps(res.to_dict(source=conv.source()), ensure_ascii=False)
+    deducted = sum(d.points for d in res.deductions)
+    row = [res.id, res.agent, conv.file, conv.line, conv.row, res.score, res.agent_turns,
+           res.customer_turns, sum(res.counts.values()), deducted, res.strengths, res.bonus,
+           *(res.counts.get(c, 0) for c in CATEGORIES),
+           sum(1 for s in res.signals if s.answered_by is not None),
+           sum(1 for s in res.signals if s.acknowledged),
+           res.first_ts.isoformat() if res.first_ts else None, res.week]
+    line.encode("utf-8")  # raises here, in the worker, not later while the parent writes
+    for v in row:
+        if isinstance(v, str):
+            v.encode("utf-8")
+    return ("ok", line, row, summarize(conv, res), conv.file, conv.offset)
 
 
 def _worker_signals() -> None:
     """In a worker process: signals are the parent's business.
 
     Ctrl-C (sent to the whole process group), SIGTERM and SIGHUP are ignored here: the parent
-    handles them, cancels queued chunks and lets each worker finish the chunk it holds, so no
-    worker dies halfway through sending a result (which can leave the executor's threads, and
-    the parent's exit, blocked on a half-sent message). A worker whose parent died (SIGKILL, a
-    crash) exits by itself within a second instead of waiting for work forever.
+    handles them and stops the workers itself (`_Pool.stop`), once its partial files are
+    removed. A worker whose parent died (SIGKILL, a crash) exits by itself within a second
+    instead of waiting for work forever.
     """
     import signal
     import threading
@@ -284,26 +303,18 @@ def run(opts: RunOptions) -> RunResult:
             for chunk, pos in chunks:
                 consume(_work(chunk), pos)
         else:
-            import multiprocessing as mp
-            from concurrent.futures import ProcessPoolExecutor
-
-            # fork where there is one: nothing heavy is loaded here yet (spaCy loads in each
-            # worker), and unlike spawn it does not re-run the caller's __main__ (a REPL, stdin).
-            method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
-            pool = ProcessPoolExecutor(opts.workers, mp_context=mp.get_context(method),
-                                       initializer=_init_worker,
-                                       initargs=(opts.settings, opts.signals_path, opts.batch_size,
-                                                 None, True))
-            inflight: deque = deque()
-            for chunk, pos in chunks:
-                inflight.append((pool.submit(_work, chunk), pos))
+            pool = _Pool(opts, progress.write)
+            inflight: deque[tuple[int, int]] = deque()  # (chunk number, byte position), in order
+            for seq, (chunk, pos) in enumerate(chunks):
+                pool.put(seq, chunk)
+                inflight.append((seq, pos))
                 while len(inflight) >= 2 * opts.workers:
-                    fut, p = inflight.popleft()
-                    consume(fut.result(), p)
+                    seq, pos = inflight.popleft()
+                    consume(pool.result(seq), pos)
             while inflight:
-                fut, p = inflight.popleft()
-                consume(fut.result(), p)
-            pool.shutdown(wait=True)
+                seq, pos = inflight.popleft()
+                consume(pool.result(seq), pos)
+            pool.close()
             pool = None
     except StopRun as e:
         stopped = e.bad
@@ -314,7 +325,7 @@ def run(opts: RunOptions) -> RunResult:
         raise
     finally:
         if pool is not None:
-            _stop_pool(pool)
+            pool.stop()
     progress.close()
     elapsed = time.monotonic() - t0
 
@@ -366,27 +377,200 @@ def run(opts: RunOptions) -> RunResult:
     return RunResult(exit_code, summary, written)
 
 
-def _stop_pool(pool, timeout: float = 30.0) -> None:
-    """Stop the workers early (an error, --strict, Ctrl-C, SIGTERM), leaving nothing stuck.
+class WorkersDied(Exception):
+    """Worker processes keep dying (they cannot start, say): the run cannot go on."""
 
-    Queued chunks are cancelled and each worker ends once the chunk it holds is done (about a
-    second). Workers are killed only if still busy after `timeout` (or at a second Ctrl-C):
-    killing one in the middle of sending its result can leave the executor's threads blocked
-    on a half-sent message, and the interpreter waiting for them at exit.
+
+@dataclass
+class _Worker:
+    process: Any
+    conn: Any
+    seq: int | None = None  # the chunk it holds
+
+
+def _worker_main(conn, settings: Settings, signals_path: str | None, batch_size: int) -> None:
+    """A worker process: chunks in, results out, on its own pipe, until told to stop."""
+    _init_worker(settings, signals_path, batch_size, None, pool=True)
+    while True:
+        try:
+            chunk = conn.recv()
+        except (EOFError, OSError):  # the parent stopped or is gone
+            return
+        if chunk is None:
+            return
+        result = _work(chunk)
+        try:
+            conn.send(result)
+        except OSError:
+            return
+
+
+class _Pool:
+    """N worker processes, each with its own pipe, so one that dies costs only the chunk it held.
+
+    concurrent.futures' process pool shares one result queue and its lock among the workers: a
+    worker killed while sending its result (SIGKILL, the out-of-memory killer) leaves the lock
+    taken and the pool's manager thread waiting forever for the rest of the message, so the
+    run hangs. Here a worker writes only to its own pipe: if it dies, even halfway through a
+    message, the parent reads end-of-file and knows which chunk it held. That chunk is retried
+    once in a new worker; if that one dies too, the chunk's conversations are reported
+    (kind `worker-died`) and the run goes on. Workers that die MAX_DEATHS_IN_A_ROW times with
+    no result in between (they cannot start, say) stop the run with WorkersDied.
+
+    The parent starts no thread, so forking a replacement worker later is as safe as at the
+    start; nothing is shared, so workers can be killed at any moment (Ctrl-C, --strict).
     """
-    procs = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    deadline = time.monotonic() + timeout
-    try:
-        for p in procs:
-            p.join(max(0.0, deadline - time.monotonic()))
-    except KeyboardInterrupt:
-        pass
-    for p in procs:
-        if p.is_alive():
-            p.kill()  # workers ignore SIGTERM (see _worker_signals)
-    for p in procs:
-        p.join(timeout=5)
+
+    MAX_DEATHS_IN_A_ROW = 3
+
+    def __init__(self, opts: RunOptions, say):
+        import multiprocessing as mp
+
+        # fork where there is one: nothing heavy is loaded here yet (spaCy loads in each
+        # worker), and unlike spawn it does not re-run the caller's __main__ (a REPL, stdin).
+        self.ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+        self.opts = opts
+        self.say = say
+        self.queue: deque[int] = deque()  # chunks waiting for a worker
+        self.chunks: dict[int, list[Conversation]] = {}  # sent or waiting, until a result comes
+        self.results: dict[int, list[tuple]] = {}
+        self.tries: dict[int, int] = {}
+        self.deaths_in_a_row = 0
+        self.workers = [self._start() for _ in range(opts.workers)]
+
+    def _start(self) -> _Worker:
+        parent, child = self.ctx.Pipe()
+        o = self.opts
+        proc = self.ctx.Process(target=_worker_main, name="phrasecoach-score-worker", daemon=True,
+                                args=(child, o.settings, o.signals_path, o.batch_size))
+        proc.start()
+        child.close()  # the worker holds the only other end: its death is end-of-file here
+        return _Worker(proc, parent)
+
+    def put(self, seq: int, chunk: list[Conversation]) -> None:
+        self.chunks[seq] = chunk
+        self.queue.append(seq)
+        self._dispatch()
+
+    def result(self, seq: int) -> list[tuple]:
+        """Chunk `seq`'s results (waiting for them), as `_work` gives them."""
+        while seq not in self.results:
+            self._wait()
+        return self.results.pop(seq)
+
+    def _dispatch(self) -> None:
+        while self.queue:
+            w = next((w for w in self.workers if w.seq is None), None)
+            if w is None:
+                return
+            if not w.process.is_alive():  # it died idle: no chunk is to blame
+                self._died(w)
+                continue
+            self._send(w, self.queue.popleft())
+
+    def _send(self, w: _Worker, seq: int) -> None:
+        w.seq = seq
+        try:
+            w.conn.send(self.chunks[seq])
+        except OSError:  # it died while the chunk was on its way: counted as the chunk's try
+            self._died(w)
+
+    def _wait(self) -> None:
+        from multiprocessing.connection import wait
+
+        busy = [w for w in self.workers if w.seq is not None]
+        if not busy:  # cannot be: a chunk waiting is always given to an idle worker
+            raise RuntimeError("phrasecoach: no worker holds the chunk waited for")
+        ready = set(wait([x for w in busy for x in (w.conn, w.process.sentinel)]))
+        for w in busy:
+            if w.conn not in ready and w.process.sentinel not in ready:
+                continue
+            try:
+                if not w.conn.poll():  # its process ended and left nothing to read
+                    raise EOFError
+                res = w.conn.recv()  # a worker that dies halfway through: EOFError
+            except Exception:  # noqa: BLE001 - whatever broke, this worker is done
+                self._died(w)
+                continue
+            self.results[w.seq] = res
+            del self.chunks[w.seq]
+            w.seq = None
+            self.deaths_in_a_row = 0
+            if not w.process.is_alive():  # it died just after sending its result
+                self._died(w)
+        self._dispatch()
+
+    def _died(self, w: _Worker) -> None:
+        """Replace a dead worker; retry its chunk once, then report the chunk's conversations."""
+        seq, w.seq = w.seq, None
+        if w.process.is_alive():
+            w.process.kill()
+        w.process.join(5)
+        w.conn.close()
+        how = _exit_reason(w.process.exitcode)
+        self.deaths_in_a_row += 1
+        if self.deaths_in_a_row >= self.MAX_DEATHS_IN_A_ROW:
+            raise WorkersDied(f"worker processes died {self.deaths_in_a_row} times in a row "
+                              f"(last: {how})")
+        new = self._start()
+        self.workers[self.workers.index(w)] = new
+        if seq is None:
+            self.say(f"phrasecoach: a worker process died ({how}); started a new one")
+            return
+        chunk = self.chunks[seq]
+        first, last = chunk[0], chunk[-1]
+        span = f"{first.file}:{first.line}" + (
+            (f"–{last.line}" if last.line != first.line else "") if last.file == first.file
+            else f" – {last.file}:{last.line}")
+        self.tries[seq] = self.tries.get(seq, 0) + 1
+        if self.tries[seq] == 1:
+            self.say(f"phrasecoach: a worker process died ({how}) while scoring the "
+                     f"{len(chunk):,} conversations at {span}; retrying them once")
+            self._send(new, seq)  # in the new worker
+            return
+        self.say(f"phrasecoach: the worker died again ({how}) on the {len(chunk):,} "
+                 f"conversations at {span}; they are reported as skipped")
+        del self.chunks[seq]
+        self.results[seq] = [("bad", BadRecord(
+            conv.file, conv.line, "worker-died",
+            f"a worker process died twice ({how}) while scoring the {len(chunk):,} conversations "
+            f"at {span}, this one among them; conversation skipped",
+            row=conv.row, conversation=conv.id, offset=conv.offset)) for conv in chunk]
+
+    def close(self) -> None:
+        """The run is done: each worker is told to stop, and is killed if it does not."""
+        for w in self.workers:
+            try:
+                w.conn.send(None)
+            except OSError:
+                pass
+        for w in self.workers:
+            w.process.join(10)
+        self.stop()
+
+    def stop(self) -> None:
+        """Stop at once (an error, --strict, Ctrl-C, SIGTERM): nothing is shared, so a worker can
+        be killed in the middle of anything, and none is left running."""
+        for w in self.workers:
+            if w.process.is_alive():
+                w.process.kill()  # workers ignore SIGINT and SIGTERM (see _worker_signals)
+        for w in self.workers:
+            w.process.join(5)
+            w.conn.close()
+
+
+def _exit_reason(code: int | None) -> str:
+    import signal
+
+    if code is None:
+        return "cause unknown"
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"killed by {name}" + (", perhaps out of memory" if -code == signal.SIGKILL else "")
+    return f"exit status {code}"
 
 
 def _final_files(agg: Aggregator, out: Path, opts: RunOptions, started: datetime,

@@ -12,12 +12,15 @@ acknowledgement (PC701, warning) score 80; an apology elsewhere in the conversat
 back. Every deduction names its agent turn, span [start, end) and rule (`deductions` in the
 output), so a QA lead can redo any score by hand.
 
-PC701 missed-acknowledgment: the customer's turns since the agent last spoke are searched for
-signals (signals.py: a long wait, repeated contact, frustration, urgency). The agent's reply
-is the run of agent turns that follows. If no turn of that reply carries an `empathy`
-strength or an acknowledging word ("sorry", "I understand", ...), the reply's first turn gets
-one PC701 finding, on its first sentence (after a greeting), with a display-only suggestion
-that puts an acknowledgement first.
+PC701 missed-acknowledgment, and any other conversation rule (phrasecoach.conversation): the
+customer's turns since the agent last spoke are searched with the rule's customer-side signal
+rules (PC7011-PC7019 in rules/core/conversation.yaml: a long wait, repeated contact, frustration,
+worry, urgency). The agent's reply is the run of agent turns that follows. If no turn of that
+reply acknowledges it (an `empathy` strength, or the rule's `unless:` wording: "sorry", "I
+understand", ...), the reply's first turn gets one finding, on its first sentence (after a
+greeting), with a display-only suggestion that puts the signal's acknowledgement first. Which
+rules run follows the Coach's selection: `--ignore PC701` switches it off, `--ignore PC7015` one
+signal.
 """
 
 from __future__ import annotations
@@ -27,15 +30,15 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from ..conversation import ConversationRule, ConversationRules, SignalHit, best_signal
 from ..errors import InputError
-from ..models import (CONVERSATION_CATEGORIES, FINDING_CATEGORIES, Applicability, Finding, Report,
-                      Severity, Suggestion)
+from ..kinds.templates import render
+from ..models import CONVERSATION_CATEGORIES, FINDING_CATEGORIES, Finding, Report, Suggestion
 from ..score import PENALTY, STRENGTH_BONUS, STRENGTH_CAP, distinct_strengths
 from ..score import score as message_score
-from ..text import core_span, customer_context, sentence_spans, upper_first
+from ..text import core_span, customer_context, sentence_spans
 from .model import ConversationResult, Deduction, Signal, Turn, TurnIn, TurnResult
 from .readers import Conversation, ReaderOptions, SpeakerMap, _RawConversation, _RawTurn, validate
-from .signals import KIND_ORDER, SignalHit, SignalSet, load_signals
 
 if TYPE_CHECKING:
     from ..engine import Coach
@@ -69,27 +72,37 @@ def _target_span(text: str) -> tuple[int, int]:
     return s, e
 
 
-def missed_ack_finding(signals: SignalSet, agent_text: str,
-                       pending: list[tuple[int, SignalHit]]) -> Finding:
-    rule = signals.rule
+def missed_finding(crule: ConversationRule, agent_text: str,
+                   pending: list[tuple[int, SignalHit]]) -> Finding:
+    """The finding of a conversation rule on the first turn of a reply that acknowledged none of
+    `pending` (customer turn, signal): on its first sentence, naming the deciding signal."""
+    rule = crule.rule
     start, end = _target_span(agent_text)
-    kinds = {h.kind for _, h in pending}
-    kind = next(k for k in KIND_ORDER if k in kinds)
-    ti, first = next((t, h) for t, h in pending if h.kind == kind)
+    ti, first = best_signal(pending)
     others = len(pending) - 1
-    msg = (f"The customer {first.label} (turn {ti}: “{_excerpt(first.text)}”"
+    said = first.message.rstrip(" .") or f"The customer's words call for {rule.spec.name}"
+    msg = (f"{said} (turn {ti}: “{_excerpt(first.text)}”"
            + (f", and {others} more signal{'s' if others > 1 else ''}" if others else "")
            + "), and this reply does not acknowledge it.")
-    ack = signals.acknowledge[kind]
     span = agent_text[start:end]
-    return Finding(rule=rule.id, name=rule.name, category=rule.category, severity=rule.severity,
-                   start=start, end=end, text=span, message=msg,
-                   suggestions=(Suggestion(replacement=f"{ack} {upper_first(span)}",
-                                           applicability=Applicability.display,
-                                           title="acknowledge it first"),))
+    slots = {"match": span, "before": "", "after": "", "sentence": span,
+             "acknowledgment": first.acknowledgment}
+    suggestions = tuple(
+        Suggestion(replacement=render(sg.replacement, slots, at_start=True).strip(),
+                   applicability=sg.applicability, title=sg.title)
+        for sg in rule.spec.suggest)
+    return Finding(rule=rule.id, name=rule.spec.name, category=rule.spec.category,
+                   severity=rule.severity, start=start, end=end, text=span, message=msg,
+                   suggestions=suggestions)
 
 
-def assemble(conv: Conversation, reports: list[Report], signals: SignalSet) -> ConversationResult:
+def _signal(t: int, h: SignalHit, acknowledged: bool, answered_by: int | None) -> Signal:
+    return Signal(turn=t, rule=h.rule, name=h.name, kind=h.kind, start=h.start, end=h.end,
+                  text=h.text, acknowledged=acknowledged, answered_by=answered_by)
+
+
+def assemble(conv: Conversation, reports: list[Report],
+             signals: ConversationRules) -> ConversationResult:
     """Build the result of one conversation from the reports of its agent turns, in order."""
     turns = conv.turns
     agent_idx = [i for i, t in enumerate(turns) if t[0] == "agent"]
@@ -97,27 +110,35 @@ def assemble(conv: Conversation, reports: list[Report], signals: SignalSet) -> C
         raise ValueError("one report per agent turn is needed")
     by_turn: dict[int, Report] = dict(zip(agent_idx, reports))
     sig_out: list[Signal] = []
-    extra: dict[int, Finding] = {}
+    extra: dict[int, list[Finding]] = {}
     pending: list[tuple[int, SignalHit]] = []
+    crules = signals.rules
     i, n = 0, len(turns)
     while i < n:
         if turns[i][0] == "customer":
-            pending.extend((i, h) for h in signals.find(turns[i][1]))
+            if crules:
+                pending.extend((i, h) for h in signals.find(turns[i][1]))
             i += 1
             continue
         j = i
         while j < n and turns[j][0] == "agent":
             j += 1
         if pending:
-            ack = any(by_turn[k].strengths or signals.acknowledges(turns[k][1]) for k in range(i, j))
-            sig_out.extend(Signal(turn=t, name=h.name, kind=h.kind, start=h.start, end=h.end,
-                                  text=h.text, acknowledged=ack, answered_by=i) for t, h in pending)
-            if not ack:
-                extra[i] = missed_ack_finding(signals, turns[i][1], pending)
+            context = customer_context(turns, i)
+            acked: dict[str, bool] = {}  # signal rule id -> acknowledged (by its first reader)
+            for cr in crules:
+                mine = [(t, h) for t, h in pending if any(h.rule == r.id for r in cr.signals)]
+                if not mine:
+                    continue
+                ack = any(cr.acknowledges(turns[k][1], by_turn[k], context) for k in range(i, j))
+                for _, h in mine:
+                    acked.setdefault(h.rule, ack)
+                if not ack:
+                    extra.setdefault(i, []).append(missed_finding(cr, turns[i][1], mine))
+            sig_out.extend(_signal(t, h, acked.get(h.rule, False), i) for t, h in pending)
             pending = []
         i = j
-    sig_out.extend(Signal(turn=t, name=h.name, kind=h.kind, start=h.start, end=h.end, text=h.text,
-                          acknowledged=False, answered_by=None) for t, h in pending)
+    sig_out.extend(_signal(t, h, False, None) for t, h in pending)
 
     counts = dict.fromkeys(CATEGORIES, 0)
     deductions: list[Deduction] = []
@@ -126,7 +147,7 @@ def assemble(conv: Conversation, reports: list[Report], signals: SignalSet) -> C
     for i in agent_idx:
         rep = by_turn[i]
         if i in extra:
-            findings = tuple(sorted((*rep.findings, extra[i]), key=lambda f: (f.start, f.end, f.rule)))
+            findings = tuple(sorted((*rep.findings, *extra[i]), key=lambda f: (f.start, f.end, f.rule)))
             rep = rep.model_copy(update={"findings": findings,
                                          "score": message_score(findings, rep.strengths)})
         n_strengths += distinct_strengths(rep.strengths)
@@ -146,10 +167,11 @@ def assemble(conv: Conversation, reports: list[Report], signals: SignalSet) -> C
 
 
 def score_conversations(coach: "Coach", conversations: Iterable[Conversation], *,
-                        signals: SignalSet | None = None,
+                        signals: ConversationRules | None = None,
                         batch_size: int = 1024) -> Iterator[ConversationResult]:
-    """Score many conversations, streaming; agent turns go through `check_many` in batches."""
-    signals = signals or load_signals()
+    """Score many conversations, streaming; agent turns go through `check_many` in batches.
+    The conversation rules are the Coach's (`signals` only to give others)."""
+    signals = signals or ConversationRules.of(coach)
     buf: list[Conversation] = []
     pending_turns = 0
     for conv in conversations:
@@ -162,7 +184,7 @@ def score_conversations(coach: "Coach", conversations: Iterable[Conversation], *
         yield from _score_chunk(coach, buf, signals, batch_size)
 
 
-def _score_chunk(coach, convs: list[Conversation], signals: SignalSet, batch_size: int):
+def _score_chunk(coach, convs: list[Conversation], signals: ConversationRules, batch_size: int):
     # each agent turn is checked with the customer's message before it as its context
     texts = [t[1] for c in convs for t in c.turns if t[0] == "agent"]
     contexts = [customer_context(c.turns, i) or None for c in convs
@@ -193,7 +215,7 @@ def _raw_turn(t: Any, i: int) -> _RawTurn:
 def score_conversation(coach: "Coach", turns: Iterable[Turn | TurnIn | Mapping[str, Any] | tuple],
                        *, id: str | None = None, agent: str | None = None,
                        ts: datetime | str | None = None, speakers: SpeakerMap | None = None,
-                       signals: SignalSet | None = None) -> ConversationResult:
+                       signals: ConversationRules | None = None) -> ConversationResult:
     """Score one conversation: lint its agent turns, apply PC701, compute the 0-100 score.
 
     `turns` are in conversation order; each is a `Turn`/`TurnIn`, a mapping

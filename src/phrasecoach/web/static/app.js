@@ -22,6 +22,7 @@
   const scoreBox = $("score"), scoreValue = $("score-value"), count = $("count");
   const strengthsBox = $("strengths"), strengthList = $("strength-list");
   const applySafeBtn = $("apply-safe"), copyBtn = $("copy");
+  const pickyBox = $("picky"), contextBox = $("context");
 
   let seq = 0;              // number of the latest check sent; older answers are ignored
   let inflight = null;      // AbortController of the latest check
@@ -197,7 +198,10 @@
     const timer = setTimeout(() => ctl.abort(new DOMException("timed out", "TimeoutError")), TIMEOUT_MS);
     app.dataset.state = "checking";
     try {
-      const data = await api("POST", "v1/check", { text }, ctl.signal);
+      const body = { text };
+      if (pickyBox.checked) body.level = "picky";    // also the rules less often right on real chats
+      if (contextBox.value.trim()) body.context = contextBox.value;
+      const data = await api("POST", "v1/check", body, ctl.signal);
       if (id !== seq || draft.value !== text) return;       // stale: a newer check is on its way
       const rep = unwrapReport(data);
       if (!rep) throw new HttpError(502, "the answer had no report in it");
@@ -267,6 +271,7 @@
       if (k === "class") node.className = v;
       else if (k === "dataset") Object.assign(node.dataset, v);
       else if (k === "hidden") node.hidden = v;
+      else if (k === "style") node.style.cssText = v;  // CSSOM: allowed by the page's CSP (no inline style attributes)
       else node.setAttribute(k, v);
     }
     node.append(...kids);
@@ -450,6 +455,11 @@
     list.addEventListener(type, (e) => { const li = e.target.closest("li.finding"); if (li) highlightFinding(li.dataset.f, false); });
   }
   applySafeBtn.addEventListener("click", applyAllSafe);
+  pickyBox.addEventListener("change", () => { if (draft.value.trim()) check(); });
+  contextBox.addEventListener("input", () => {
+    clearTimeout(debounceTimer);
+    if (draft.value.trim()) debounceTimer = setTimeout(check, DEBOUNCE_MS);
+  });
   copyBtn.addEventListener("click", copyDraft);
   window.addEventListener("resize", autosize);
   $("results-h").tabIndex = -1;
