@@ -192,7 +192,9 @@ def test_conversation_rules_are_validated_like_any_rule(tmp_path):
     line = src[: src.index(anchor)].count("\n") + 2
     assert f"conversation.yaml:{line}" in str(e.value)
 
-    path.write_text(src.replace("'\\bseriously\\s*\\?'", "'(unclosed'", 1), encoding="utf-8")
+    broken = src.replace("        - '\\bseriously\\s*\\?", "        - '(unclosed|\\bseriously\\s*\\?", 1)
+    assert broken != src
+    path.write_text(broken, encoding="utf-8")
     with pytest.raises(RegexError):
         _load(path)
 

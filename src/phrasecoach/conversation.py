@@ -32,7 +32,7 @@ from pydantic import Field
 from .kinds.base import Detector, DetectorOptions, Match
 from .kinds.prefilter import literal_haystack, regex_keys, required_literals, word_keys
 from .kinds.templates import render
-from .text import sentence_spans
+from .text import sentence_spans, valid_text
 
 if TYPE_CHECKING:
     from .engine import Coach
@@ -128,54 +128,67 @@ def _sentences(text: str) -> list[tuple[int, int]]:
 class Scanner:
     """The customer-side rules, ready to run on customer turns.
 
-    Each pattern (a phrase list's or a regex) is tested cheaply before it runs, as the engine
-    tests its rules (kinds.prefilter): a pattern whose matches start at a word boundary needs a
-    word of the text to start as they do (an index from those word starts finds the patterns),
-    every pattern needs one string of each of its required literal sets in the lower-cased text,
-    and a pattern of emoji alone needs a character outside ASCII.
-    Patterns that pass run on each sentence; a rule's matches that no veto drops are kept, one
-    per overlapping stretch. The result is what running every pattern on every sentence gives
-    (tests/test_transcripts_rule.py checks it on the corpus).
+    A pattern (a phrase list's or a regex) runs only on a turn where it could match. That is
+    decided for all of a rule's patterns in one pass over the turn: each pattern is loosened
+    into one that matches wherever it does and more (its look-arounds, word boundaries and
+    anchors dropped), and RE2 matches a set of those at once, in time linear in the text
+    (google-re2, as packs.linear uses it). A pattern RE2 cannot take is tested as the engine
+    tests its rules instead (kinds.prefilter): the words the text starts and the literal
+    strings the pattern needs. Patterns that pass run on each sentence with Python's `re`; a
+    rule's matches that no veto drops are kept, one per overlapping stretch. The result is what
+    running every pattern on every sentence gives (tests/test_transcripts_rule.py checks it on
+    the corpus).
     """
 
     def __init__(self, rules: Sequence["CompiledRule"]):
         self.rules = list(rules)
         self._detectors = [i for i, r in enumerate(self.rules) if r.kind == "detector"]
-        # every pattern: (rule's position, pattern, literal sets its matches hold one string of
-        # each of, strongest first, and whether it matches outside ASCII only)
-        self._pats: list[tuple[int, re.Pattern, tuple[frozenset[str], ...], bool]] = []
-        self._by_key: dict[str, list[int]] = {}
-        self._always: list[int] = []  # patterns no word start can rule out
+        self._pats: list[tuple[int, re.Pattern]] = []  # every pattern, with its rule's position
+        self._sets: list[tuple[object, list[int]]] = []  # per rule: an RE2 set, its patterns
+        self._others: list[tuple[int, frozenset[str] | None, tuple[frozenset[str], ...]]] = []
         for ri, r in enumerate(self.rules):
+            loose: list[tuple[int, str]] = []
             for rx in r.regexes:
                 i = len(self._pats)
-                only_wide = all(ord(c) > 127 for c in rx.pattern.replace("|", ""))
-                self._pats.append((ri, rx, required_literals(rx.pattern) or (), only_wide))
-                keys = _word_start_keys(rx.pattern)
-                if keys is None:
-                    self._always.append(i)
+                self._pats.append((ri, rx))
+                src = _loosened_re2(rx.pattern)
+                if src is None:
+                    self._others.append((i, _word_start_keys(rx.pattern),
+                                         required_literals(rx.pattern) or ()))
                 else:
-                    for k in keys:
-                        self._by_key.setdefault(k, []).append(i)
-        self._keys = frozenset(self._by_key)
+                    loose.append((i, src))
+            rset = _re2_set([src for _, src in loose]) if loose else None
+            if rset is not None:
+                self._sets.append((rset, [i for i, _ in loose]))
+            else:
+                self._others.extend((i, _word_start_keys(self._pats[i][1].pattern),
+                                     required_literals(self._pats[i][1].pattern) or ())
+                                    for i, _ in loose)
+
+    def _live(self, text: str) -> list[int]:
+        """The patterns that could match in `text`, in order."""
+        live: list[int] = []
+        if self._sets:
+            data = valid_text(text).encode("utf-8")
+            for rset, idx in self._sets:
+                for k in rset.Match(data) or ():
+                    live.append(idx[k])
+        if self._others:
+            keys, low = word_keys(text), literal_haystack(text)
+            for i, k, lits in self._others:
+                if ((k is None or not k.isdisjoint(keys))
+                        and (low is None or all(any(map(low.__contains__, s)) for s in lits))):
+                    live.append(i)
+        live.sort()
+        return live
 
     def find(self, text: str) -> list[SignalHit]:
         """The signals in one customer turn, one per overlapping stretch (the longest, then the
         earliest), in text order."""
         live: dict[int, list[re.Pattern]] = {}
-        if self._pats:
-            low = literal_haystack(text)
-            ascii_only = text.isascii()
-            cand = set(self._always)
-            for k in word_keys(text) & self._keys:
-                cand.update(self._by_key[k])
-            pats = self._pats
-            for i in sorted(cand):
-                ri, rx, lits, only_wide = pats[i]
-                if only_wide and ascii_only:
-                    continue
-                if low is None or all(any(map(low.__contains__, s)) for s in lits):
-                    live.setdefault(ri, []).append(rx)
+        for i in self._live(text) if self._pats else ():
+            ri, rx = self._pats[i]
+            live.setdefault(ri, []).append(rx)
         for ri in self._detectors:
             if self.rules[ri].detector.quick(text):
                 live.setdefault(ri, [])
@@ -194,6 +207,87 @@ class Scanner:
                         mine.append(_hit(rule, text, m, (s, e)))
             hits.extend(_one_per_stretch(mine))
         return _one_per_stretch(hits)
+
+
+_LOOKAROUND = ("(?=", "(?!", "(?<=", "(?<!")
+
+
+def _loosened(pattern: str) -> str:
+    """`pattern` without its look-arounds, word boundaries and anchors (`\\b`, `\\B`, `^`,
+    `$`, `\\A`, `\\Z`): a pattern that matches wherever `pattern` does, and more."""
+    out: list[str] = []
+    i, n = 0, len(pattern)
+
+    def class_end(j: int) -> int:  # pattern[j] == "[": the index after its "]"
+        j += 1
+        if j < n and pattern[j] == "^":
+            j += 1
+        if j < n and pattern[j] == "]":
+            j += 1
+        while j < n and pattern[j] != "]":
+            j += 2 if pattern[j] == "\\" else 1
+        return j + 1
+
+    def group_end(j: int) -> int:  # pattern[j] == "(": the index after its ")"
+        depth = 0
+        while j < n:
+            c = pattern[j]
+            if c == "\\":
+                j += 2
+                continue
+            if c == "[":
+                j = class_end(j)
+                continue
+            depth += (c == "(") - (c == ")")
+            j += 1
+            if depth == 0:
+                return j
+        return j
+
+    while i < n:
+        c = pattern[i]
+        if c == "\\":
+            if pattern[i + 1:i + 2] not in ("b", "B", "A", "Z"):
+                out.append(pattern[i:i + 2])
+            i += 2
+        elif c == "[":
+            j = class_end(i)
+            out.append(pattern[i:j])
+            i = j
+        elif pattern.startswith(_LOOKAROUND, i):
+            i = group_end(i)
+        elif c in "^$":
+            i += 1
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def _loosened_re2(pattern: str) -> str | None:
+    """The loosened pattern written for RE2 (packs.linear), or None when RE2 cannot take it."""
+    try:
+        from .packs.linear import compile_linear
+
+        return compile_linear(_loosened(pattern), re.IGNORECASE).re2_pattern
+    except Exception:  # noqa: BLE001 - re.error, NotLinear, no google-re2: test it the other way
+        return None
+
+
+def _re2_set(sources: list[str]):
+    try:
+        import re2
+
+        opts = re2.Options()
+        opts.log_errors = False
+        opts.max_mem = 16 << 20  # each rule's set: enough to keep its automaton cached
+        rset = re2.Set.SearchSet(opts)
+        for src in sources:
+            rset.Add(src)
+        rset.Compile()
+        return rset
+    except Exception:  # noqa: BLE001 - no google-re2, or a set too large for it
+        return None
 
 
 def _matches(patterns, text: str, start: int, end: int) -> list[Match]:

@@ -125,11 +125,11 @@ class _Writer:
             return f"(?P<{name}>{inner})" if name else f"({inner})"
         if op in (C.MAX_REPEAT, C.MIN_REPEAT):
             lo, hi, sub = av
-            if lo > 1000 or (hi is not C.MAXREPEAT and hi > 1000):
+            if lo > 1000 or (hi != C.MAXREPEAT and hi > 1000):
                 raise NotLinear("a count over 1,000", "RE2 allows {n,m} up to 1000; use + or * "
                                 "for open-ended runs")
             inner = "(?:" + self.seq(list(sub), flags) + ")"
-            if hi is C.MAXREPEAT:
+            if hi == C.MAXREPEAT:
                 q = "*" if lo == 0 else "+" if lo == 1 else f"{{{lo},}}"
             elif lo == hi:
                 q = f"{{{lo}}}"
