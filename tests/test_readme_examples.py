@@ -38,7 +38,8 @@ def _run(args, cwd) -> subprocess.CompletedProcess:
 def test_readme_example_pack_passes_its_own_examples(tmp_path):
     files = readme_pack_files()
     # the pack.yaml names a glossary file: the example shows every file it needs
-    assert sorted(files) == ["rules/acme/glossary.yaml", "rules/acme/pack.yaml", "rules/acme/tone.yaml"]
+    assert sorted(files) == ["rules/acme/glossary.yaml", "rules/acme/pack.yaml",
+                             "rules/acme/requests.yaml", "rules/acme/tone.yaml"]
     for path, body in files.items():
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / path).write_text(body, encoding="utf-8")

@@ -52,7 +52,7 @@ FLAGGED = [
 NEGATIVE = [
     "Don't call this number again.",
     "Never share your PIN with anyone.",
-    "Please don't reply to this email.",
+    "Don't reply to this email.",        # ("Please don't …" is a request: docs/annotation.md)
     "Do not restart the server until we call.",
 ]
 EMOJI = ["😊", "🙏", "👍", "🎉", "✅", "❤️", "👋🏽"]

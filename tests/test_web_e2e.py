@@ -204,6 +204,10 @@ def test_keyboard_only(page):
     expect(page.locator("#draft")).to_be_focused()
     page.keyboard.type(DRAFT)
     _checked(page, DRAFT)
+    page.keyboard.press("Tab")               # "The customer's last message" (closed)
+    expect(page.locator(".context summary")).to_be_focused()
+    page.keyboard.press("Tab")               # the Picky switch
+    expect(page.locator("#picky")).to_be_focused()
     page.keyboard.press("Tab")
     expect(page.locator("#apply-safe")).to_be_focused()
     page.keyboard.press("Tab")

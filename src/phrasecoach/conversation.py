@@ -7,8 +7,8 @@ scoring does, through this module:
 
 - A **customer-side rule** (`speaker: customer`, e.g. PC7011 long-wait) is matched on each
   customer turn as the engine matches a lexical rule: its phrases, regexes or detector on each
-  sentence, behind the same prefilters (word starts, required literals), then its `unless:`
-  vetoes (scope `text` is the customer's turn).
+  sentence, then its `unless:` vetoes (scope `text` is the customer's turn). Which patterns can
+  match a turn at all is decided first, in one linear pass (`Scanner`).
 - A **conversation rule** (`match: conversation:`, PC701 missed-acknowledgment) judges the
   agent's reply to the customer turns since the agent last spoke. When one of its signal rules
   fired there and no turn of the reply acknowledges the customer, the reply's first turn gets

@@ -39,6 +39,7 @@ def template_slots(template: str) -> list[tuple[str, list[str]]]:
     return [(m.group(1), [f for f in m.group(2).split("|") if f]) for m in _SLOT.finditer(template)]
 
 
+@lru_cache(maxsize=1024)
 def case_words(template: str, case: str) -> str:
     """The template with its own words (not its slots) cased: "lower" lower-cases the first
     letter ("Could you {ask}?" -> "could you {ask}?"), "upper" writes them in capitals."""

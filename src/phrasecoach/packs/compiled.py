@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -423,7 +424,7 @@ class CompiledRule:
             if any((has[c] if c in has else c in m.flags) == neg
                    for c, neg in ((c.removeprefix("no-"), c.startswith("no-")) for c in s.when)):
                 continue
-            if own and any(slot in own and slot not in m.groups for slot, _ in template_slots(s.replacement)):
+            if own and any(slot in own and slot not in m.groups for slot in _slot_names(s.replacement)):
                 continue
             app = s.applicability
             if app is Applicability.safe and "unsafe" in m.flags:
@@ -431,6 +432,11 @@ class CompiledRule:
             out.append(Suggestion(replacement=render(s.replacement, slots, at_start, m.case),
                                   applicability=app, title=s.title))
         return out
+
+
+@lru_cache(maxsize=1024)
+def _slot_names(template: str) -> tuple[str, ...]:
+    return tuple(slot for slot, _ in template_slots(template))
 
 
 def _never(*_args, **_kwargs) -> bool:

@@ -14,10 +14,11 @@ output), so a QA lead can redo any score by hand.
 
 PC701 missed-acknowledgment, and any other conversation rule (phrasecoach.conversation): the
 customer's turns since the agent last spoke are searched with the rule's customer-side signal
-rules (PC7011-PC7019 in rules/core/conversation.yaml: a long wait, repeated contact, frustration,
-worry, urgency). The agent's reply is the run of agent turns that follows. If no turn of that
-reply acknowledges it (an `empathy` strength, or the rule's `unless:` wording: "sorry", "I
-understand", ...), the reply's first turn gets one finding, on its first sentence (after a
+rules (PC7010-PC7019 in rules/core/conversation.yaml: a long wait, chasing, repeated contact,
+frustration, complaints, sarcasm, worry, urgency). The agent's reply is the run of agent turns
+that follows. If no turn of that reply acknowledges it (a strength the rule names in
+`acknowledged_by`, or its `unless:` wording: "sorry", "I understand", ...; not a non-apology),
+the reply's first turn gets one finding, on its first sentence (after a
 greeting), with a display-only suggestion that puts the signal's acknowledgement first. Which
 rules run follows the Coach's selection: `--ignore PC701` switches it off, `--ignore PC7015` one
 signal.

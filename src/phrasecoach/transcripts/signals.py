@@ -1,6 +1,6 @@
 """Where PC701's customer-side signals used to live.
 
-They are ordinary pack rules now: PC701 and its signal rules (PC7011 ...) are in
+They are ordinary pack rules now: PC701 and its signal rules (PC7010-PC7019) are in
 `rules/core/conversation.yaml`, in the one rule registry, and `phrasecoach.conversation` runs
 them. Which ones run follows the Coach's selection (`--ignore PC7015`, `--select PC701`); a team
 adds a signal with a customer-side rule (`speaker: customer`) in its own pack.

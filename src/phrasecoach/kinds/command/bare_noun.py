@@ -9,6 +9,7 @@ problem!") and statements are not requests.
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import ClassVar, NamedTuple
 
 from ...text import lower_first
@@ -59,6 +60,9 @@ class NounPhraseParts(NamedTuple):
     tail: str
 
 
+_new_parts = partial(tuple.__new__, NounPhraseParts)  # the constructor without its Python-level __new__
+
+
 class NpVerdict(NamedTuple):
     informative: bool  # a word in it is information a customer is asked for
     clean: bool  # every word is one the lexicon knows as a noun, adjective or function word
@@ -93,7 +97,7 @@ def np_parts(s: str) -> NounPhraseParts | None:
     core = core.rstrip(" ,")
     if not core:
         return None
-    return NounPhraseParts(prefix, core, clause, please, vocative, terminal, tail)
+    return _new_parts((prefix, core, clause, please, vocative, terminal, tail))
 
 
 class BareNounRequest(Detector):
@@ -120,6 +124,7 @@ class BareNounRequest(Detector):
         self.personal = union(lex.customer_detail, own)
         extra = own - frozenset(lex.customer_detail)
         self._extra_rx = word_rx(extra) if extra else None
+        self._never_first = lex.never_noun_first
 
     def _informative_text(self, s: str) -> bool:
         return bool(self.lex.customer_detail_rx.search(s) or (self._extra_rx and self._extra_rx.search(s)))
@@ -128,7 +133,7 @@ class BareNounRequest(Detector):
         return tok.lower_ in self.personal or noun_lemma(tok.lower_) in self.personal
 
     def candidate(self, sentence: str) -> bool:
-        never_first = self.lex.never_noun_first
+        never_first = self._never_first
         if sentence.count(" ") > self.options.max_words + 12:
             return False  # far too long for a bare noun phrase, even with an opening and a tail
         # the first-word test below, before splitting the sentence, when no NP_INTRO prefix
@@ -140,10 +145,11 @@ class BareNounRequest(Detector):
         parts = np_parts(sentence.strip())
         if parts is None:
             return False
-        words = parts.np.split()
+        _prefix, np, _clause, please, _vocative, terminal, _tail = parts
+        words = np.split()
         if not words or len(words) > self.options.max_words + 2:
             return False
-        if not _TWO_LETTERS.search(parts.np) or words[0][:1] in "#@(&":
+        if not _TWO_LETTERS.search(np) or words[0][:1] in "#@(&":
             return False  # emoji, phone numbers, hashtags, "(1/2)"
         first = _NON_LETTERS.sub("", words[0].lower())
         if first in never_first:
@@ -152,11 +158,11 @@ class BareNounRequest(Detector):
         if (lem and not (set(lem) & {"NOUN", "ADJ", "PROPN", "NUM"}) and first not in _ARTICLES
                 and not first.endswith(("ing", "ed"))):  # participles modify nouns: "Tracking number?"
             return False  # "Enjoy your day.", "Just one moment.": no noun can open with that word
-        if _CLAUSE_WORDS.search(parts.np.lower()):
+        if _CLAUSE_WORDS.search(np.lower()):
             return False  # has a subject pronoun or an auxiliary: a clause, not a bare noun phrase
-        if "?" in parts.terminal or parts.please:
+        if "?" in terminal or please:
             return True
-        return self._informative_text(parts.np)
+        return self._informative_text(np)
 
     def find_parsed(self, doc, offset: int) -> list[Match]:
         text = doc.text.rstrip()

@@ -9,6 +9,7 @@ one cached answer per sentence.
 from __future__ import annotations
 
 import re
+from itertools import product
 from typing import NamedTuple
 
 from .clauses import split_tail
@@ -40,7 +41,9 @@ class Verdicts(NamedTuple):
     negative: bool
 
 
-NO = Verdicts(False, False, False)
+# the eight answers, made once (a NamedTuple's constructor is Python code, and this runs per sentence)
+VERDICTS = {k: Verdicts(*k) for k in product((False, True), repeat=3)}
+NO = VERDICTS[False, False, False]
 
 
 def is_offer(lex: CommandLexicon, s: str) -> bool:
@@ -91,7 +94,7 @@ def could_be_verb(lex: CommandLexicon, words: tuple[str, ...], i: int, s: str, c
     w = words[i]
     low = w.lower()
     nxt_w = words[i + 1].lower().replace("’", "'") if i + 1 < len(words) else ""
-    if lex.courtesy_pair_has(low, nxt_w) or (low == "let" and nxt_w == "'s"):
+    if low in lex.courtesy_pair_verbs and (lex.courtesy_pair_has(low, nxt_w) or (low == "let" and nxt_w == "'s")):
         return False  # "Let me check", "Hang on", "Sit tight", "Take care": no parse needed
     if low in ("let's", "let’s"):
         return False
@@ -111,16 +114,17 @@ def could_be_verb(lex: CommandLexicon, words: tuple[str, ...], i: int, s: str, c
 def opening_verdicts(lex: CommandLexicon, words: tuple[str, ...], s: str, courtesy) -> Verdicts:
     """Could the request opening with `words` be (bare, softened, negative)? A superset of
     what ImperativeRequest accepts on the parse, decided from the words alone."""
+    softener, filler = lex.softener, lex.filler
     i = 0
-    while i < len(words) and (words[i].lower() in lex.softener or words[i].lower() in lex.filler
+    while i < len(words) and (words[i].lower() in softener or words[i].lower() in filler
                               or HANDLE.match(words[i])):
         i += 1
     if i >= len(words):
         return NO
     negative = words[i].lower() in _NEGATIVE_OPENERS
     verb = could_be_verb(lex, words, i, s, courtesy)
-    softened_before = any(x.lower() in lex.softener for x in words[:i])
-    return Verdicts(verb and not softened_before, verb, negative)
+    softened_before = any(x.lower() in softener for x in words[:i])
+    return VERDICTS[verb and not softened_before, verb, negative]
 
 
 def trailing_name(words: tuple[str, ...]) -> bool:
@@ -148,4 +152,4 @@ def imperative_candidates(lex: CommandLexicon, sentence: str, extra_courtesy: fr
         bare, softened, negative = bare or v.bare, softened or v.softened, negative or v.negative
     if not (bare or softened or negative) or is_offer(lex, s):
         return NO
-    return Verdicts(bare, softened and lex.softener_rx.search(s) is not None, negative)
+    return VERDICTS[bare, softened and lex.softener_rx.search(s) is not None, negative]

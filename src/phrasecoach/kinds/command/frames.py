@@ -33,7 +33,7 @@ def case_of(source: str) -> FrameCase:
     return "" if m is None or m.group().isupper() else "lower"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Frame:
     """The slots, casing and flags of one request, ready for the rule's templates."""
 

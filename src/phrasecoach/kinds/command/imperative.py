@@ -123,6 +123,7 @@ class ImperativeRequest(Detector):
     # ---- finding the request in the parse ---------------------------------------------
     def _locate(self, doc) -> Opening | None:
         lex = self.lex
+        softener, filler, title = lex.softener, lex.filler, lex.title
         n = len(doc)
         i = 0
         intros = 0
@@ -145,17 +146,17 @@ class ImperativeRequest(Detector):
                     j += 1
                 i = j
                 continue
-            if low in lex.softener:
+            if low in softener:
                 softened = True
                 i += 1
                 continue
-            if low in lex.filler:
+            if low in filler:
                 i += 1
                 continue
             # a leading vocative: "Jennifer, send …", "Mrs Okafor, …"
             j = i
-            while j < n and (doc[j].pos_ == "PROPN" or doc[j].lower_.rstrip(".") in lex.title
-                             or doc[j].text == ".") and doc[j].lower_ not in lex.softener:
+            while j < n and (doc[j].pos_ == "PROPN" or doc[j].lower_.rstrip(".") in title
+                             or doc[j].text == ".") and doc[j].lower_ not in softener:
                 j += 1
             if j > i and j < n and doc[j].text in (",", "-", "–", "—") and doc[i].text[:1].isupper():
                 i = j + 1  # "Tom, send …", "Tom - send …"
