@@ -384,8 +384,10 @@ def _gate_parts(text: str, sents: list[tuple[int, int]]) -> list[tuple[str, int,
 
 def _resolve_overlaps(findings: list[tuple[CompiledRule, Finding]]) -> list[Finding]:
     """Drop a finding inside another of higher priority in the same category, and repeats."""
+    # the rule id breaks the last tie, so which of two equal findings is kept never depends on
+    # the order the rules ran in (a set's order changes with PYTHONHASHSEED)
     order = sorted(findings, key=lambda rf: (-rf[0].spec.priority, -rf[1].severity.rank,
-                                             -(rf[1].end - rf[1].start), rf[1].start))
+                                             -(rf[1].end - rf[1].start), rf[1].start, rf[0].id))
     out: list[Finding] = []
     for group in overlap_groups(order, lambda rf: (rf[1].start, rf[1].end)):  # clashes stay within a group
         kept: list[tuple[CompiledRule, Finding]] = []

@@ -587,7 +587,7 @@ async def _check(request: Request) -> Response:
         body = check_response(atext, report, lang, sel)
         return json.dumps(body, ensure_ascii=False).encode("utf-8")
 
-    return Response(await engine.run(work), media_type="application/json")
+    return Response(await engine.run(work, cost=len(atext.plain)), media_type="application/json")
 
 
 router.add_api_route("/check", _check, methods=["POST"], summary="Check text (LanguageTool API)",

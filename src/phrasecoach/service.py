@@ -362,7 +362,8 @@ async def check(body: CheckRequest, request: Request) -> Response:
         return _json_bytes({"schema_version": 1, "reports": [r.to_dict() for r in reps],
                             "failed": any(r.fails(threshold) for r in reps)})
 
-    return _json_response(await engine.run(work))
+    cost = len(body.text) if body.text is not None else sum(map(len, body.texts))
+    return _json_response(await engine.run(work, cost=cost))
 
 
 @v1.post("/rewrite", response_model=RewriteOut, responses=_ERRORS,
@@ -381,7 +382,7 @@ async def rewrite(body: RewriteRequest, request: Request) -> Response:
         return _json_bytes({"text": res.text, "rewritten": res.rewritten,
                             "edits": [e.model_dump(mode="json") for e in res.edits]})
 
-    return _json_response(await engine.run(work))
+    return _json_response(await engine.run(work, cost=len(body.text)))
 
 
 @v1.post("/score", responses=_ERRORS, summary="Score one conversation",
@@ -413,7 +414,7 @@ async def score(body: ScoreRequest, request: Request) -> Response:
             raise RequestError(e.message, field="turns", hint=e.hint) from None
         return _json_bytes(res.to_dict())
 
-    return _json_response(await engine.run(work))
+    return _json_response(await engine.run(work, cost=sum(len(t["text"]) for t in turns)))
 
 
 @v1.get("/rules", response_model=RulesOut, responses={401: _ERRORS[401], 503: _ERRORS[503]},

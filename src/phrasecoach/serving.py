@@ -135,11 +135,15 @@ class Abandoned(Exception):
     """Raised inside a job at a checkpoint once its request is past its budget."""
 
 
-class _Job:
-    __slots__ = ("deadline", "cancelled", "has_turn", "wake", "waiting_since", "turn_since")
+UNKNOWN_COST = 1 << 62  # a job that did not say how much it checks goes after those that did
 
-    def __init__(self, deadline: float):
+
+class _Job:
+    __slots__ = ("deadline", "cancelled", "has_turn", "wake", "waiting_since", "turn_since", "cost")
+
+    def __init__(self, deadline: float, cost: int = UNKNOWN_COST):
         self.deadline = deadline
+        self.cost = cost  # characters of text the job checks: the smallest waiting job goes next
         self.cancelled = False
         self.has_turn = False
         self.wake = threading.Event()
@@ -222,7 +226,7 @@ class _Turns:
             job.waiting_since = time.monotonic()
             job.wake.clear()
             self._queue.append(job)
-            self._give(self._queue.popleft())
+            self._give(self._next())
         self._wait(job)
 
     def release(self, job: _Job) -> None:
@@ -233,7 +237,15 @@ class _Turns:
             job.has_turn = False
             self._holder = None
             if self._queue:
-                self._give(self._queue.popleft())
+                self._give(self._next())
+
+    def _next(self) -> _Job:  # under the lock
+        """Shortest job first: a one-word request waiting behind two large batches runs as soon
+        as the current slice ends, not after a slice of each; a large job is bounded by its own
+        budget, so it cannot wait for ever."""
+        job = min(self._queue, key=lambda j: j.cost)  # min keeps arrival order among equals
+        self._queue.remove(job)
+        return job
 
     def _give(self, job: _Job) -> None:  # under the lock
         self._holder = job
@@ -458,13 +470,15 @@ class Engine:
             _current.job = None
             self._turns.release(job)
 
-    async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run `fn(*args)` on an engine thread, in turn, within the request's time budget."""
+    async def run(self, fn: Callable[..., T], *args: Any, cost: int | None = None) -> T:
+        """Run `fn(*args)` on an engine thread, in turn, within the request's time budget;
+        `cost` (the characters it checks) orders the waiting jobs, smallest first; work of
+        unknown size waits behind work of known size."""
         pool = self._pool
         if not self.ready or pool is None:
             raise not_ready()
         budget = self.settings.request_timeout_s
-        job = _Job(time.monotonic() + budget)
+        job = _Job(time.monotonic() + budget, UNKNOWN_COST if cost is None else cost)
         self._turns.submitted(job)
         future = asyncio.get_running_loop().run_in_executor(pool, self._execute, job, fn, args)
         try:
