@@ -55,18 +55,24 @@ class Tally:
         return (self.found[cat] / g if g else float("nan")), g
 
 
+def read_conversations(corpus: Path, ids: set[str]) -> dict[str, dict]:
+    """The corpus conversations with these ids, by id, in one pass over the JSONL file."""
+    convs = {}
+    with corpus.open(encoding="utf-8") as fh:
+        for line in fh:
+            c = json.loads(line)
+            if c["id"] in ids:
+                convs[c["id"]] = c
+    return convs
+
+
 def load_gold(path: Path, corpus: Path) -> list[Turn]:
     """Gold rows joined with their corpus text; a changed corpus turn is an error, not a guess."""
     import hashlib
 
     rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
     want = {r["id"] for r in rows}
-    convs = {}
-    with corpus.open(encoding="utf-8") as fh:
-        for line in fh:
-            c = json.loads(line)
-            if c["id"] in want:
-                convs[c["id"]] = c
+    convs = read_conversations(corpus, want)
     out = []
     for r in rows:
         turns = convs[r["id"]]["turns"]
@@ -137,12 +143,7 @@ def judged_tally(coach, files, corpus: Path) -> Tally:
     if not rows:
         return t
     want = {r["id"] for r in rows}
-    convs = {}
-    with corpus.open(encoding="utf-8") as fh:
-        for line in fh:
-            c = json.loads(line)
-            if c["id"] in want:
-                convs[c["id"]] = c
+    convs = read_conversations(corpus, want)
     keys = sorted({(r["id"], r["turn"]) for r in rows})
     texts = [convs[i]["turns"][k]["text"] for i, k in keys]
     ctxs = [customer_context(convs[i]["turns"], k) or None for i, k in keys]
@@ -179,12 +180,7 @@ def missed_ack_items(path: Path, corpus: Path) -> list[tuple[list[dict], dict[in
     """(conversation turns, {labelled agent turn: missed acknowledgment?}) per gold row."""
     rows = [json.loads(x) for x in Path(path).read_text("utf-8").splitlines() if x.strip()]
     want = {r["id"] for r in rows}
-    convs = {}
-    with corpus.open(encoding="utf-8") as fh:
-        for line in fh:
-            c = json.loads(line)
-            if c["id"] in want:
-                convs[c["id"]] = c
+    convs = read_conversations(corpus, want)
     return [(convs[r["id"]]["turns"], {r["turn"]: r["missed_acknowledgment"]}) for r in rows]
 
 
