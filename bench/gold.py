@@ -13,13 +13,13 @@ the text is read from the corpus when the set is used.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import random
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from phrasecoach.goldset import text_digest
 from phrasecoach.text import customer_context
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,11 +38,6 @@ CATEGORIES = ("command", "defensive", "blame", "dismissive", "jargon", "impatien
 STRENGTH_KINDS = ("acknowledges-feelings", "thanks-for-waiting", "apology", "reflects-back",
                   "validates", "offers-help")
 CLARITY = ("clear", "borderline")
-
-
-def text_digest(text: str) -> str:
-    """A short fingerprint of the turn, so a changed corpus is noticed rather than mislabelled."""
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
 
 
 def load_corpus(path: Path = CORPUS) -> dict[str, dict]:

@@ -11,6 +11,7 @@ Precision counts borderline as wrong (strict), as the QA review did.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -55,6 +56,11 @@ class Tally:
         return (self.found[cat] / g if g else float("nan")), g
 
 
+def text_digest(text: str) -> str:
+    """A short fingerprint of a turn, stored beside its labels, so a changed corpus is noticed."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+
+
 def read_conversations(corpus: Path, ids: set[str]) -> dict[str, dict]:
     """The corpus conversations with these ids, by id, in one pass over the JSONL file."""
     convs = {}
@@ -68,8 +74,6 @@ def read_conversations(corpus: Path, ids: set[str]) -> dict[str, dict]:
 
 def load_gold(path: Path, corpus: Path) -> list[Turn]:
     """Gold rows joined with their corpus text; a changed corpus turn is an error, not a guess."""
-    import hashlib
-
     rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
     want = {r["id"] for r in rows}
     convs = read_conversations(corpus, want)
@@ -77,7 +81,7 @@ def load_gold(path: Path, corpus: Path) -> list[Turn]:
     for r in rows:
         turns = convs[r["id"]]["turns"]
         text = turns[r["turn"]]["text"]
-        if hashlib.sha1(text.encode("utf-8")).hexdigest()[:12] != r["digest"]:
+        if text_digest(text) != r["digest"]:
             raise ValueError(f"{path}: {r['id']}:{r['turn']} no longer matches the corpus text")
         out.append(Turn(key=f"{r['id']}:{r['turn']}", text=text,
                         context=customer_context(turns, r["turn"]) or None,
