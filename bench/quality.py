@@ -28,8 +28,8 @@ from collections import Counter
 from pathlib import Path
 
 from phrasecoach import Coach
-from phrasecoach.goldset import (CATEGORIES, Tally, conversation_tally, evaluate, judged_tally, load_gold,
-                                 missed_ack_items, missed_ack_tally, rule_table)
+from phrasecoach.goldset import (CATEGORIES, Tally, conversation_tally, evaluate, judged_files, judged_tally,
+                                 load_gold, missed_ack_items, missed_ack_tally, rule_table, safe_tally)
 from phrasecoach.levels import LEVELS, MEASURED_FILE, MIN_JUDGED, MIN_LOWER_BOUND, MIN_PRECISION, wilson
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,9 +38,9 @@ GOLD = ROOT / "tests" / "data" / "gold"
 BLIND = ROOT / "tests" / "data" / "blind" / "sentences.jsonl"
 BLIND_TRANSCRIPTS = ROOT / "tests" / "data" / "blind" / "transcripts.jsonl"
 SENTENCES = ROOT / "tests" / "data" / "devset.jsonl"
-# corpus findings judged by hand: judged-dev.jsonl (drawn first; vetoes were tuned on it, and for
-# the rare rules it holds every finding the corpus has) and judged.jsonl (a fresh draw afterwards)
-JUDGED = (GOLD / "judged-dev.jsonl", GOLD / "judged.jsonl")
+JUDGED = judged_files(GOLD)  # corpus findings judged by hand (goldset.judged_files says which)
+# safe rewrites judged good or not by hand (bench/review.py draw --safe)
+SAFE_JUDGED = tuple(sorted(GOLD.glob("safe-judged*.jsonl")))
 
 
 def _fmt(x: float) -> str:
@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--errors", action="store_true",
                     help="list false alarms and misses on the dev sets (never holdout or blind)")
     ap.add_argument("--record", action="store_true", help=f"write rules/core/{MEASURED_FILE}")
-    ap.add_argument("--sets", default="sentences,gold-dev,gold-holdout,blind,missed-ack",
+    ap.add_argument("--sets", default="sentences,gold-dev,gold-holdout,blind,missed-ack,safe",
                     help="which sets to run (comma-separated)")
     ap.add_argument("--json", metavar="FILE", help="also write the summary figures as JSON")
     args = ap.parse_args(argv)
@@ -188,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"blind (written from docs/annotation.md alone; aggregate only), level {lv}", res)
     if "missed-ack" in sets:
         summary["missed-ack"] = print_missed_ack(coach)
+    if "safe" in sets and CORPUS.is_file() and SAFE_JUDGED:
+        summary["safe"] = print_safe(coach)
     if args.rules or args.record:
         if dev_rules is not None:  # PC701, per labelled agent turn of gold-dev
             conversation_tally(coach, missed_ack_items(GOLD / "dev.jsonl", CORPUS), into=dev_rules)
@@ -205,6 +207,24 @@ def main(argv: list[str] | None = None) -> int:
         Path(args.json).write_text(json.dumps(summary, indent=1), "utf-8")
     print(f"\n({time.perf_counter() - t0:.1f} s)")
     return 0
+
+
+def print_safe(coach: Coach) -> dict:
+    """Hand-judged safe rewrites on real turns that are still offered as safe, word for word."""
+    t = safe_tally(coach, SAFE_JUDGED, CORPUS)
+    print("\nsafe rewrites on real agent turns, judged by hand (still offered as safe, word for word)")
+    print(f"  {'rule':<7} {'judged':>6} {'good':>5} {'share':>6}  [95% CI]")
+    good = n = 0
+    for rule in sorted(set(t.right) | set(t.wrong)):
+        k = t.right[rule] + t.wrong[rule]
+        lo, hi = wilson(t.right[rule], k)
+        print(f"  {rule:<7} {k:>6} {t.right[rule]:>5} {t.right[rule] / k:>6.2f}  [{lo:.2f}-{hi:.2f}]")
+        good += t.right[rule]
+        n += k
+    lo, hi = wilson(good, n)
+    share = good / n if n else float("nan")
+    print(f"  {'all':<7} {n:>6} {good:>5} {_fmt(share):>6}  [{lo:.2f}-{hi:.2f}]")
+    return {"judged": n, "good": good, "share": share, "low": lo}
 
 
 def print_missed_ack(coach: Coach) -> dict:

@@ -418,7 +418,8 @@ REWRITE_UNSAFE = invocation("rewrite-unsafe", "rewrite", "--unsafe", "--per-line
 def test_rewrite_applies_safe_suggestions(cli):
     p = cli[REWRITE]
     assert p.returncode == 0, p.stderr
-    assert p.stdout == "May I have your date of birth? Could you send me the receipt?\n"
+    # "Could you send …?" is unsafe (an instruction made a favour): left for --unsafe
+    assert p.stdout == "May I have your date of birth? Send me the receipt.\n"
 
 
 def test_rewrite_diff_shows_only_safe_changes(cli):

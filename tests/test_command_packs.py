@@ -86,7 +86,10 @@ def test_rules_test_passes_on_the_house_pack():
 
 def test_house_wording_replaces_could_you():
     text = "Hi Tom, just send me the receipt."
-    assert core().check(text).rewritten == "Hi Tom, could you just send me the receipt?"
+    (f,) = core().check(text).findings  # the core frame is unsafe: a person approves it
+    assert (f.suggestions[0].replacement, f.suggestions[0].applicability) == (
+        "Hi Tom, could you just send me the receipt?", UNSAFE)
+    assert core().check(text).rewritten == text
     report = house().check(text)
     assert [f.rule for f in report.findings] == ["HOUSE102"]  # priority 1: it wins over PC102
     assert report.rewritten == "Hi Tom, would you be able to just send me the receipt?"

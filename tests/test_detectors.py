@@ -143,7 +143,8 @@ def test_hand_built_docs_read_as_written():
 def test_bare_imperative_is_flagged_with_a_polite_ask():
     (m,) = imperative().find_parsed(SEND, 0)
     assert (m.start, m.end) == (0, len("Send me the receipt."))
-    assert suggestions(m) == [("Could you send me the receipt?", SAFE),
+    # unsafe: a question made of an instruction is for a person to approve (docs/quality.md)
+    assert suggestions(m) == [("Could you send me the receipt?", UNSAFE),
                               ("Would you mind sending me the receipt?", UNSAFE)]
 
 
@@ -167,7 +168,7 @@ def test_a_verb_with_a_subject_is_a_statement():
 
 def test_leading_vocative_is_kept():
     (m,) = imperative().find_parsed(SEND_VOCATIVE, 0)
-    assert suggestions(m)[0] == ("Jennifer, could you send me the receipt?", SAFE)
+    assert suggestions(m)[0] == ("Jennifer, could you send me the receipt?", UNSAFE)
 
 
 def test_chained_clause_with_its_own_subject_is_split_and_not_safe():
@@ -178,7 +179,7 @@ def test_chained_clause_with_its_own_subject_is_split_and_not_safe():
 def test_courtesies_are_not_orders_but_tell_us_is():
     assert imperative().find_parsed(HAVE_A_DAY, 0) == []
     (m,) = imperative().find_parsed(TELL_US, 0)
-    assert suggestions(m)[0] == ("Could you tell us your name?", SAFE)
+    assert suggestions(m)[0] == ("Could you tell us your name?", UNSAFE)
     # a team can declare its own courtesy verbs
     assert imperative(courtesy_verbs=["send"]).find_parsed(SEND, 0) == []
 
@@ -186,7 +187,7 @@ def test_courtesies_are_not_orders_but_tell_us_is():
 def test_softened_and_bare_modes_split_please():
     assert imperative("bare").find_parsed(PLEASE_PROVIDE, 0) == []
     (m,) = imperative("softened").find_parsed(PLEASE_PROVIDE, 0)
-    assert suggestions(m)[0] == ("Could you please provide your account number?", SAFE)
+    assert suggestions(m)[0] == ("Could you please provide your account number?", UNSAFE)
     assert imperative("softened").find_parsed(SEND, 0) == []
 
 
@@ -297,19 +298,21 @@ def test_not_obligations(text, form):
 
 # ---- the same sentences through the real model ----------------------------------------
 
-@pytest.mark.parametrize("text, rule, rewritten", [
-    ("Send me the receipt.", "PC102", "Could you send me the receipt?"),
-    ("Jennifer, send me the receipt.", "PC102", "Jennifer, could you send me the receipt?"),
-    ("Tell us your name.", "PC102", "Could you tell us your name?"),
-    ("Please provide your account number.", "PC103", "Could you please provide your account number?"),
-    ("Date of birth?", "PC101", "May I have your date of birth?"),
-    ("Order number?", "PC101", "May I have your order number?"),
-    ("I need your card number.", "PC105", "May I have your card number?"),
+@pytest.mark.parametrize("text, rule, rewritten, applicability", [
+    ("Send me the receipt.", "PC102", "Could you send me the receipt?", "unsafe"),
+    ("Jennifer, send me the receipt.", "PC102", "Jennifer, could you send me the receipt?", "unsafe"),
+    ("Tell us your name.", "PC102", "Could you tell us your name?", "unsafe"),
+    ("Please provide your account number.", "PC103", "Could you please provide your account number?",
+     "unsafe"),
+    ("Date of birth?", "PC101", "May I have your date of birth?", "safe"),
+    ("Order number?", "PC101", "May I have your order number?", "safe"),
+    ("I need your card number.", "PC105", "May I have your card number?", "safe"),
 ])
-def test_requests_on_the_real_model(text, rule, rewritten):
+def test_requests_on_the_real_model(text, rule, rewritten, applicability):
     report = coach().check(text)
     assert [(f.rule, f.start, f.end) for f in report.findings] == [(rule, 0, len(text))]
-    assert report.rewritten == rewritten
+    assert report.rewritten == (rewritten if applicability == "safe" else text)
+    assert coach().rewrite(text, "unsafe").rewritten == rewritten
 
 
 @pytest.mark.parametrize("text, rule, best", [

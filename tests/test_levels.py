@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from phrasecoach import Coach
-from phrasecoach.goldset import (conversation_tally, evaluate, judged_tally, load_gold, missed_ack_items,
-                                 rule_table)
+from phrasecoach.goldset import (conversation_tally, evaluate, judged_files, judged_tally, load_gold,
+                                 missed_ack_items, rule_table)
 from phrasecoach.levels import MEASURED_FILE, MIN_LOWER_BOUND, MIN_PRECISION, clears_bar, wilson
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,7 +38,7 @@ def measured_now() -> dict[str, dict]:
     coach = every_rule()
     dev = evaluate(coach, load_gold(GOLD / "dev.jsonl", CORPUS))["rules"]
     conversation_tally(coach, missed_ack_items(GOLD / "dev.jsonl", CORPUS), into=dev)  # PC701
-    judged = judged_tally(coach, (GOLD / "judged-dev.jsonl", GOLD / "judged.jsonl"), CORPUS)
+    judged = judged_tally(coach, judged_files(GOLD), CORPUS)
     return rule_table(coach, dev, judged)
 
 

@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 CLI = [sys.executable, "-m", "phrasecoach.cli"]
 
@@ -98,3 +100,37 @@ rules:
     r = _run(["rules", "test", "rules/core"], checkout)
     assert r.returncode == 1, r.stdout + r.stderr
     assert "zz-extra.yaml" in r.stderr and "ZZ001" in r.stderr
+
+
+def readme_pipelines() -> list[tuple[str, str]]:
+    """`$ echo … | phrasecoach …` and `$ printf … | phrasecoach …` lines of the README's console
+    blocks, each with the output the README shows under it."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    out = []
+    for block in re.findall(r"```console\n(.*?)```", text, re.S):
+        lines = block.splitlines()
+        for k, line in enumerate(lines):
+            if re.match(r"\$ (?:echo|printf) .*\| phrasecoach ", line):
+                shown = []
+                for nxt in lines[k + 1:]:
+                    if nxt.startswith("$ "):
+                        break
+                    shown.append(nxt)
+                out.append((line[2:], "\n".join(shown)))
+    return out
+
+
+@pytest.mark.parametrize("command,shown", readme_pipelines(), ids=lambda v: v[:60])
+def test_readme_console_examples_print_what_the_readme_shows(command, shown):
+    """Run as a newcomer runs them: a clean environment (the suite's PHRASECOACH_LEVEL and any
+    other setting removed), the installed `phrasecoach` command, in an empty folder."""
+    import os
+    import tempfile
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PHRASECOACH_")}
+    bindir = str(Path(sys.executable).parent)
+    env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
+    with tempfile.TemporaryDirectory() as cwd:
+        res = subprocess.run(["bash", "-c", command], cwd=cwd, env=env, capture_output=True,
+                             text=True, timeout=300)
+    assert res.stdout.rstrip("\n") == shown.rstrip("\n"), res.stderr

@@ -12,8 +12,9 @@ tests/data/rewrites.jsonl, one JSON object a line:
     unsafe   (optional) the exact text `Coach().rewrite(text, "unsafe")` must give
     xfail    (optional) why the engine cannot do it yet; the row is a strict xfail
 
-A safe rewrite must also re-check clean (no finding at all) and be stable (rewriting it again
-changes nothing). Negative imperatives must never get a safe suggestion.
+A rewrite, safe or unsafe, must also re-check clean (no finding at all) and be stable (rewriting
+it again changes nothing). Negative imperatives must never get a safe suggestion, and nor does
+any "Could you …?" made of an instruction (docs/quality.md, "Safe rewrites").
 """
 
 from __future__ import annotations
@@ -63,11 +64,17 @@ def test_rewrite(coach: Coach, row: dict):
         assert not res.edits
     else:
         assert res.rewritten == row["rewrite"]
+        # what is left is what had no safe rewrite to begin with: nothing new, nothing re-set off
+        before = {(f.rule, f.text) for f in coach.check(text).findings if not f.best(Applicability.safe)}
         again = coach.check(res.rewritten)
-        assert not again.findings, [(f.rule, f.text) for f in again.findings]
+        assert {(f.rule, f.text) for f in again.findings} <= before, [(f.rule, f.text) for f in again.findings]
         assert coach.rewrite(res.rewritten).rewritten == res.rewritten
     if "unsafe" in row:
-        assert coach.rewrite(text, "unsafe").rewritten == row["unsafe"]
+        unsafe = coach.rewrite(text, "unsafe").rewritten
+        assert unsafe == row["unsafe"]
+        again = coach.check(unsafe)
+        assert not again.findings, [(f.rule, f.text) for f in again.findings]
+        assert coach.rewrite(unsafe, "unsafe").rewritten == unsafe
     report = coach.check(text)
     command = [f for f in report.findings if f.category == "command"]
     if row["kind"] == "not-a-request":

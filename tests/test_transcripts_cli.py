@@ -52,3 +52,25 @@ def test_score_usage_errors_exit_2(tmp_path):
 def test_score_help_lists_formats():
     r = _score("--help")
     assert r.returncode == 0 and "--workers" in r.stdout and "jsonl" in r.stdout
+
+
+def test_score_level_flag_decides_whether_missed_acknowledgment_runs(tmp_path):
+    """PC701 is picky (fresh hand-judged findings put it below the bar): a default run leaves it
+    out, `--level picky` runs it, whatever PHRASECOACH_LEVEL the shell has."""
+    import os
+
+    src = tmp_path / "c.jsonl"
+    src.write_text(json.dumps({"id": "w1", "turns": [
+        {"speaker": "customer", "text": "I have been on hold for an hour and I'm furious!"},
+        {"speaker": "agent", "text": "The refund was issued on Monday."}]}) + "\n")
+    env = {k: v for k, v in os.environ.items() if k != "PHRASECOACH_LEVEL"}
+    rules = {}
+    for level in ("default", "picky"):
+        out = tmp_path / level
+        r = subprocess.run([sys.executable, "-m", "phrasecoach.cli", "score", str(src), "--out", str(out),
+                            "--level", level], capture_output=True, text=True, timeout=300, env=env)
+        assert r.returncode == 0, r.stderr
+        (conv,) = [json.loads(x) for x in (out / "conversations.jsonl").read_text().splitlines()]
+        rules[level] = {d["rule"] for d in conv["deductions"]}
+    assert "PC701" not in rules["default"]
+    assert "PC701" in rules["picky"]

@@ -138,6 +138,13 @@ def evaluate(coach, turns: list[Turn], rule_level: dict[str, str] | None = None)
     return {"rules": by_rule, **per_level}
 
 
+def judged_files(gold: Path) -> list[Path]:
+    """Every file of hand-judged corpus findings in the gold folder: judged-dev.jsonl (drawn
+    first, tuned on), judged.jsonl (a fresh draw after that), judged-pc701.jsonl (missed
+    acknowledgment per agent turn) and any later draw named judged*.jsonl (bench/review.py)."""
+    return sorted(Path(gold).glob("judged*.jsonl"))
+
+
 def judged_tally(coach, files, corpus: Path) -> Tally:
     """Per rule: the hand-judged corpus findings (files of {id, turn, rule, start, end, verdict})
     that the rule still produces; a finding the rules no longer make is not counted."""
@@ -148,16 +155,60 @@ def judged_tally(coach, files, corpus: Path) -> Tally:
         return t
     want = {r["id"] for r in rows}
     convs = read_conversations(corpus, want)
-    keys = sorted({(r["id"], r["turn"]) for r in rows})
+    conv_rules = {r.id for r in coach.rules if r.kind == "conversation"}
+    found = _conversation_found(coach, convs, [r for r in rows if r["rule"] in conv_rules])
+    rows = [r for r in rows if r["rule"] not in conv_rules] + [
+        {**r, "start": 0, "end": 0} for r in rows if r["rule"] in conv_rules]
+    keys = sorted({(r["id"], r["turn"]) for r in rows if r["rule"] not in conv_rules})
     texts = [convs[i]["turns"][k]["text"] for i, k in keys]
     ctxs = [customer_context(convs[i]["turns"], k) or None for i, k in keys]
-    found = set()
     for key, rep in zip(keys, coach.check_many(texts, contexts=ctxs)):
         for f in (*rep.findings, *rep.strengths):
             found.add((*key, f.rule, f.start, f.end))
     for r in rows:
         if (r["id"], r["turn"], r["rule"], r["start"], r["end"]) in found:
             getattr(t, r["verdict"])[r["rule"]] += 1
+    return t
+
+
+def _conversation_found(coach, convs: dict[str, dict], rows: list[dict]) -> set[tuple]:
+    """A conversation rule (PC701) is judged per agent turn: (id, turn, rule, 0, 0) for each
+    judged turn where scoring the conversation up to that turn still deducts for the rule."""
+    from .errors import PhrasecoachError
+
+    found = set()
+    for cid, turn in sorted({(r["id"], r["turn"]) for r in rows}):
+        turns = [{"speaker": t["speaker"], "text": t["text"]} for t in convs[cid]["turns"][:turn + 1]]
+        try:
+            res = coach.score_conversation(turns)
+        except PhrasecoachError:
+            continue
+        found |= {(cid, turn, d.rule, 0, 0) for d in res.deductions if d.turn == turn}
+    return found
+
+
+def safe_tally(coach, files, corpus: Path) -> Tally:
+    """Per rule: hand-judged safe rewrites (files of {id, turn, rule, start, end, replacement,
+    verdict: good|not-good}) that the rules still offer as safe, word for word: good ones count
+    as right. A rewrite no longer offered, or no longer safe, is not counted."""
+    t = Tally()
+    rows = [json.loads(x) for f in files if Path(f).is_file()
+            for x in Path(f).read_text("utf-8").splitlines() if x.strip()]
+    if not rows:
+        return t
+    convs = read_conversations(corpus, {r["id"] for r in rows})
+    keys = sorted({(r["id"], r["turn"]) for r in rows})
+    texts = [convs[i]["turns"][k]["text"] for i, k in keys]
+    ctxs = [customer_context(convs[i]["turns"], k) or None for i, k in keys]
+    offered = set()
+    for key, rep in zip(keys, coach.check_many(texts, contexts=ctxs)):
+        for f in rep.findings:
+            for sug in f.suggestions:
+                if sug.applicability.value == "safe":
+                    offered.add((*key, f.rule, f.start, f.end, sug.replacement))
+    for r in rows:
+        if (r["id"], r["turn"], r["rule"], r["start"], r["end"], r["replacement"]) in offered:
+            (t.right if r["verdict"] == "good" else t.wrong)[r["rule"]] += 1
     return t
 
 

@@ -2,29 +2,76 @@
 
 Two detectors. `glossary-term` knows what a term means (from the packs' glossaries and the
 user's own), so it offers a `safe` expansion: "Your RMA" -> "Your return authorization (RMA)".
-`unexplained-acronym` flags capitalised shorthand it does not know, but only where it is
-fairly sure: widely known acronyms, place and flight codes, shouted words and English words
-in capitals are left alone, and an acronym explained in parentheses anywhere in the message
-is fine everywhere in it.
+`unexplained-acronym` flags shorthand it does not know, but only where it is fairly sure. An
+acronym is widely known when it is common in general English (`frequency.zipf`: "PDF", "ATM",
+"TSA" are, "ETD" and "WMS" are not); place, flight, order and booking codes, postcodes,
+sign-off initials, shouted words and English words in capitals are left alone, and an acronym
+explained in parentheses anywhere in the message is fine everywhere in it. Besides capitals
+("WMS") it flags record ids given without saying what they are ("KB0042", "INC123456") and an
+acronym with a lower-case prefix ("eTCV"); a CamelCase name ("ServiceNow") is a name, not
+shorthand.
 """
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import ClassVar
+from typing import ClassVar, Literal
+
+from pydantic import Field
 
 from ..models import Applicability, Suggestion
 from .base import Detector, DetectorOptions, Match
+from .frequency import zipf  # imported by name: the bench empties this module's caches
 
-_ACRONYM = re.compile(r"(?<![\w*^@#/.\-&'’])([A-Z][A-Z&]{2,5})(?:s|'s|’s)?(?![\w\-&])")
+# The shapes of shorthand, tried in this order at each place: a record id (capitals, then a
+# number that starts with 0 or has four digits or more: "KB0042", "INC123456"; "PS5" and
+# "MP3" are names of things), an acronym with a lower-case prefix ("eTCV"), capitals ("WMS").
+_TOKEN = re.compile(r"(?<![\w*^@#/.\-&'’~])(?:(?P<code>[A-Z]{2,5}-?(?:0\d*|[1-9]\d{3,}))"
+                    r"|(?P<mixed>[a-z]{1,2}[A-Z][A-Z&]{1,5})(?:s|'s|’s)?"
+                    r"|(?P<caps>[A-Z][A-Z&]{1,5})(?:s|'s|’s)?)(?![\w\-&])")
 _CODE_AFTER = re.compile(r"\s?-?\d{1,5}\b")  # matched at the acronym's end (pos), not on a copy of the rest
-_PLACE_BEFORE = re.compile(r"\b(?:from|to|at|in|into|out\s+of|via|through|between|and|or|leaving|"
-                           r"departing|arriving|landing|land|fly|flying|flight|flights|hub|"
+# Right before a code: it is the reference the customer was given, said as one.
+_REFERENCE_BEFORE = re.compile(
+    r"(?:\b(?:ref|reference|ticket|case|booking|confirmation|reservation|order|flight|record\s+locator|"
+    r"locator|pnr|number|no|code|claim|incident|file|tracking|voucher|promo|coupon|account|invoice|"
+    r"receipt|id|request|model|serial|part|item|product|version)\b|#)[\s:#.]*"
+    r"(?:(?:number|no|code|id|is|was|reads)\b[\s:#.]*){0,2}$", re.I)
+# Right before a six-letter code in capitals: a booking code ("booking HMURQA").
+_BOOKING_BEFORE = re.compile(
+    r"\b(?:ref|reference|booking|confirmation|reservation|record\s+locator|locator|pnr|code|trip)\b"
+    r"[\s:#.]*(?:(?:number|no|code|id|is|was|reads)\b[\s:#.]*){0,2}$", re.I)
+# A flight number: "DL1726" always; "BA0048" (padded) or "DLH117" where travel is the topic.
+_FLIGHT_CODE = re.compile(r"[A-Z]{2}-?[1-9]\d{0,3}")
+_PADDED_FLIGHT_CODE = re.compile(r"[A-Z]{2,3}-?\d{1,4}")
+_TRAVEL = re.compile(r"\b(?:flights?|fly|flying|flew|flown|depart\w*|arriv\w*|land(?:s|ed|ing)?|delay\w*|"
+                     r"cancel\w*|divert\w*|board\w*|gates?|terminals?|airports?|aircraft|planes?|airlines?|"
+                     r"schedul\w*|takeoff|connections?|connecting|nonstop|layover|route|inbound|crew|seats?|"
+                     r"cabins?|on\s+time|passengers?|travel\w*|trips?|fares?|baggage|bags|upgrade\w*)\b", re.I)
+# Words of a booking: then six capitals are its code ("your reservation today, JLKFBU").
+_BOOKING_WORD = re.compile(r"\b(?:booking|reservation|trip|confirmation|record\s+locator|pnr|itinerary|"
+                           r"ticket)", re.I)
+_TIME_BEFORE = re.compile(r"(?:\d\s?[ap]\.?m?\.?|\d:\d\d)\s*$", re.I)  # then a time zone: "5:00p MST"
+_POSTCODE_AFTER = re.compile(r"\s\d[A-Z]{2}\b")  # the inward half of a UK postcode: "EC1A 0AB"
+# Initials that stand for a person: after a sign-off mark ("- MK", "^ JD"), in a greeting or
+# for a colleague ("Hey DRW,", "my colleague, HPL"), called by name ("Of course, OJB!"), or last
+# in the message after the end of a sentence ("Thanks! AJC"). "On behalf of TCC" is not: hand
+# judges found the customer cannot know who that is.
+_SIGNOFF_MARK = re.compile(r"(?:(?<!\S)[*^~\-–—]\s?|\b(?:hi|hello|hey|dear|thanks|thank\s+you|"
+                           r"colleague|colleagues),?\s+)$", re.I)
+_SIGNOFF_PREV = re.compile(r"[.!?…,;\n]\s*$")
+_VOCATIVE = (re.compile(r",\s*$"), re.compile(r"\s*!"))
+_SIGNOFF_TAIL = re.compile(r"[^\w?]*$")
+_PLACE_BEFORE = re.compile(r"\b(?:from|to|at|in|into|out\s+of|via|through|between|and|or|leaving|leave|"
+                           r"depart|departs|departed|departing|arrive|arrives|arrived|arriving|reach|"
+                           r"around|landing|land|fly|flying|flight|flights|hub|"
                            r"connecting|connection|airport)\s+$", re.I)
-_PLACE_AFTER = re.compile(r"^(?:\s*[-–/>]\s*[A-Z]{3}\b|\s+to\s+[A-Z]{3}\b|\s+(?:airport|terminal|gate|flights?|"
-                          r"hub|station|location|office|store|branch|team|staff|baggage|lounge|counter|"
-                          r"ticket\s+counter|desk|ramp|weather|delays?|and\s+[A-Z]{3}\b))")
+_PLACE_AFTER = re.compile(r"^(?:\s*[-–/>]\s*[A-Z]{3}\b|\s+to\s+[A-Z]{3}\b|\s+and\s+[A-Z]{3}\b|"
+                          r"\s+(?i:airport|terminal|gate|flights?|hub|station|location|office|store|"
+                          r"branch|team|staff|crew|coworkers?|colleagues?|employees?|agents?|"
+                          r"leadership|management|operations?|area|baggage|lounge|counter|"
+                          r"ticket\s+counter|desk|ramp|weather|delays?|local\s+time|time|"
+                          r"(?:is|are|was|has|had)\s+(?:been\s+)?(?:experienc\w+|seeing|under))\b)")
 _FUNCTION_WORDS = {
     "and", "but", "the", "not", "for", "are", "was", "has", "had", "you", "our", "its", "all",
     "any", "can", "may", "will", "hey", "yes", "omg", "lol", "thx", "pls", "plz", "est",
@@ -49,7 +96,7 @@ def _message_facts(text: str) -> dict:
         return last[1]
     letters = [c for c in text if c.isalpha()]
     facts = {"shouted": bool(letters) and sum(c.isupper() for c in letters) / len(letters) > 0.6,
-             "explained": {}, "holds": {}, "lower": None}
+             "explained": {}, "holds": {}, "lower": None, "travel": None, "booking": None}
     _LAST_MESSAGE[0] = (text, facts)
     return facts
 
@@ -75,6 +122,15 @@ def _holds(text: str, words: str) -> bool:
     return holds[words]
 
 
+def _mentions(text: str, what: str, rx: re.Pattern) -> bool:
+    """Does the message mention travel ("BA0048" is then a flight number) or a booking (six
+    capitals are then its code)? Searched once per message."""
+    facts = _message_facts(text)
+    if facts[what] is None:
+        facts[what] = rx.search(text) is not None
+    return facts[what]
+
+
 def _explained(text: str, term: str) -> bool:
     """'return authorization (RMA)', 'air waybill (AWB, tracking number)' or 'RMA (return
     authorization)' anywhere in the message."""
@@ -97,34 +153,89 @@ class UnexplainedAcronym(Detector):
     slots: ClassVar[frozenset[str]] = frozenset({"term"})
 
     class Options(DetectorOptions):
-        allow: list[str] = []  # acronyms every customer knows
+        # Zipf frequency in general English (wordfreq) at or above which an acronym is widely
+        # known: 3.2 lets "TSA" (3.3) and "FAQ" (3.3) through and flags "ATC" (3.1), "ETD" (1.7).
+        known_zipf: float = Field(3.2, ge=0, le=8)
+        # Fewest letters in an acronym in capitals: two-letter ones are mostly initials, states
+        # and airline codes ("TJ", "NY", "DL"), so they are left alone unless this says 2.
+        min_letters: int = Field(3, ge=2, le=6)
+        # caps: "WMS"; code: a record id such as "KB0042"; mixed: "eTCV".
+        shapes: list[Literal["caps", "code", "mixed"]] = ["caps", "code", "mixed"]
+        allow: list[str] = []  # known acronyms that general English frequency misjudges
 
     def __init__(self, options, ctx):
         super().__init__(options, ctx)
         self.allow = {a.upper() for a in options.allow}
         self.glossary_upper = {k for k in ctx.glossary if k.isupper()}
+        self.known_zipf = options.known_zipf
+        self.min_letters = options.min_letters
+        self.shapes = frozenset(options.shapes)
 
     def quick(self, text: str) -> bool:
-        return _ACRONYM.search(text) is not None
+        return _TOKEN.search(text) is not None
+
+    def _known(self, term: str) -> bool:
+        return term in self.allow or term in self.glossary_upper or zipf(term) >= self.known_zipf
 
     def find_lexical(self, text: str, start: int, end: int) -> list[Match]:
         out = []
         if _message_facts(text)["shouted"]:
             return []  # a shouted message
-        for m in _ACRONYM.finditer(text, start, end):
-            term = m.group(1)
-            if term in self.allow or term in self.glossary_upper:
+        for m in _TOKEN.finditer(text, start, end):
+            shape = m.lastgroup
+            if shape not in self.shapes:
                 continue
-            s, e = m.start(1), m.end(1)
-            if _CODE_AFTER.match(text, e):
-                continue  # flight, order or model codes: "BA 117", "A380"
-            if len(term) == 3 and (_PLACE_BEFORE.search(text[max(0, s - 25): s])
-                                   or _PLACE_AFTER.match(text[e: e + 25])):
-                continue  # airport and station codes in context: "from JFK", "LAX-SFO"
-            if is_english_word(term) or _shouting(text, s, e) or _explained_in(text, term):
-                continue
-            out.append(Match(s, e, groups={"term": term}))
+            s, e = m.start(shape), m.end(shape)
+            term = m.group(shape)
+            if shape == "caps":
+                ok = self._caps_ok(text, term, s, e)
+            elif shape == "code":
+                ok = self._code_ok(text, term, s, e)
+            else:  # "eTCV": the capitals judged as an acronym, the whole as a word ("iOS")
+                caps = term.lstrip("abcdefghijklmnopqrstuvwxyz")
+                ok = (len(caps) < self.min_letters or zipf(term) >= self.known_zipf
+                      or self._known(caps) or _explained_in(text, term) or _explained_in(text, caps))
+            if not ok:
+                out.append(Match(s, e, groups={"term": term}))
         return out
+
+    def _caps_ok(self, text: str, term: str, s: int, e: int) -> bool:
+        if sum(c.isalpha() for c in term) < self.min_letters or term in self.allow \
+                or term in self.glossary_upper:
+            return True
+        if _CODE_AFTER.match(text, e):
+            return True  # flight, order or model codes: "BA 117", "XQZ 4471"
+        before = text[max(0, s - 40): s]
+        if len(term) == 3 and (_PLACE_BEFORE.search(before[-25:]) or _PLACE_AFTER.match(text[e: e + 25])):
+            return True  # airport and station codes in context: "from JFK", "LAX-SFO"
+        if _TIME_BEFORE.search(before):
+            return True  # a time zone after a time: "9am MST", "5:00p AKST"
+        if len(term) >= 5 and _BOOKING_BEFORE.search(before) or len(term) == 6 and zipf(term) == 0 \
+                and _mentions(text, "booking", _BOOKING_WORD):
+            return True  # a booking code: "booking reference HMURQA", "your trip, HKYXMN"
+        if _signoff(text, s, e):
+            return True
+        return (zipf(term) >= self.known_zipf or is_english_word(term) or _shouting(text, s, e)
+                or _explained_in(text, term))
+
+    def _code_ok(self, text: str, term: str, s: int, e: int) -> bool:
+        if _REFERENCE_BEFORE.search(text, max(0, s - 40), s) or _POSTCODE_AFTER.match(text, e):
+            return True  # the reference the customer was given: "ticket INC123456"
+        if _FLIGHT_CODE.fullmatch(term) or _PADDED_FLIGHT_CODE.fullmatch(term) \
+                and _mentions(text, "travel", _TRAVEL):
+            return True  # a flight number: "DL1726", "BA0048 has landed"
+        return term in self.allow or zipf(term) >= self.known_zipf or _explained_in(text, term)
+
+
+def _signoff(text: str, s: int, e: int) -> bool:
+    """Initials that stand for a person: "- MK", "Hi DRW", ", OJB!", or "AJC" last after a
+    sentence's end."""
+    if _SIGNOFF_MARK.search(text, max(0, s - 20), s):
+        return True
+    if _VOCATIVE[0].search(text, max(0, s - 3), s) and _VOCATIVE[1].match(text, e):
+        return True
+    return s > 0 and _SIGNOFF_PREV.search(text, max(0, s - 4), s) is not None \
+        and _SIGNOFF_TAIL.match(text, e) is not None
 
 
 class GlossaryTerm(Detector):

@@ -226,6 +226,8 @@ class CompiledRule:
     _anchored: bool = False
     _live_last: tuple | None = None
     _veto_memo: tuple | None = None  # (text, context, {exception index: vetoes?}) of the last call
+    # per `suggest:` entry, its compiled `unsafe_if` (None: none)
+    unsafe_if: list[re.Pattern[str] | None] = field(default_factory=list)
     # every regex's strongest literal set, joined: no match without one of these (None: unknown)
     gate: frozenset[str] | None = field(init=False, default=None)
 
@@ -420,14 +422,16 @@ class CompiledRule:
                "after": bool(re.sub(r"[\s.!?…\"”')]+", "", slots["after"]))}
         own = self.detector.slots if self.detector is not None else frozenset()
         out = []
-        for s in self.spec.suggest:
+        for j, s in enumerate(self.spec.suggest):
             if any((has[c] if c in has else c in m.flags) == neg
                    for c, neg in ((c.removeprefix("no-"), c.startswith("no-")) for c in s.when)):
                 continue
             if own and any(slot in own and slot not in m.groups for slot in _slot_names(s.replacement)):
                 continue
             app = s.applicability
-            if app is Applicability.safe and "unsafe" in m.flags:
+            if app is Applicability.safe and ("unsafe" in m.flags or (
+                    self.unsafe_if and self.unsafe_if[j] is not None
+                    and self.unsafe_if[j].search(text[sent[0]:sent[1]]))):
                 app = Applicability.unsafe
             out.append(Suggestion(replacement=render(s.replacement, slots, at_start, m.case),
                                   applicability=app, title=s.title))
@@ -551,8 +555,12 @@ def compile_rule(lr: LoadedRule, ctx: DetectorContext, severity: Severity | None
             for k, r in enumerate(ex.regex):
                 exceptions.append((ex.scope, _compile_regex(expand_lexicons(r, ctx.lexicons, where),
                                                             lr.at("unless", j, "regex", k), linear, r)))
+    unsafe_if = [_compile_regex(expand_lexicons(s.unsafe_if, ctx.lexicons, where),
+                                lr.at("suggest", j, "unsafe_if"), linear, s.unsafe_if)
+                 if s.unsafe_if else None for j, s in enumerate(spec.suggest)]
     return CompiledRule(spec=spec, pack=lr.pack, file=lr.file, line=lr.line,
                         severity=severity or spec.severity, kind=kind, needs_parse=needs_parse,
+                        unsafe_if=unsafe_if,
                         regexes=regexes, detector=detector, token_patterns=ms.tokens or ms.dependency,
                         trigger=trigger, exceptions=exceptions, keys=keys,
                         literals=[required_literals(r.pattern)

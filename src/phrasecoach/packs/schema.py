@@ -125,6 +125,11 @@ class SuggestionSpec(_Strict):
                     "or after the match (`before`, `no-before`, `after`, `no-after`), or, on a "
                     "detector rule, when the detector raised (or did not raise) a flag: "
                     "`split-unsure`, `no-third-party` ... (checked when the rule is compiled).")
+    unsafe_if: str | None = Field(
+        default=None,
+        description="A regex ({lexicon} classes allowed) searched in the finding's sentence: where "
+                    "it matches, this suggestion is offered as `unsafe`, for a person to review, "
+                    "however `applicability` reads (a conditional clause, advice for next time).")
 
 
 class FlagExample(_Strict):

@@ -83,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     sel.add_argument("--pack", action="append", metavar="DIR")
     sel.add_argument("--glossary", action="append", metavar="FILE")
     sel.add_argument("--no-bundled", action="store_true")
+    sel.add_argument("--level", choices=["default", "picky", "preview"], default=None,
+                     help="picky also runs the less certain rules, missed acknowledgment (PC701) "
+                          "among them")
     sel.add_argument("--config", metavar="FILE")
     return ap
 
@@ -100,7 +103,7 @@ def _settings(args):
         args.config, select=_split(args.select), ignore=_split(args.ignore),
         packs=[*base.packs, *packs] if packs else None,
         glossary=[*base.glossary, *gloss] if gloss else None,
-        bundled=False if args.no_bundled else None)
+        bundled=False if args.no_bundled else None, level=args.level)
 
 
 # spaCy's matrix maths runs fastest here with one BLAS thread per process: N workers already
