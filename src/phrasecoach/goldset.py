@@ -141,7 +141,8 @@ def evaluate(coach, turns: list[Turn], rule_level: dict[str, str] | None = None)
 def judged_files(gold: Path) -> list[Path]:
     """Every file of hand-judged corpus findings in the gold folder: judged-dev.jsonl (drawn
     first, tuned on), judged.jsonl (a fresh draw after that), judged-pc701.jsonl (missed
-    acknowledgment per agent turn) and any later draw named judged*.jsonl (bench/review.py)."""
+    acknowledgment per agent turn), judged-2026-11-28b.jsonl (PC502, PC204, PC210 after the
+    recall work) and any later draw named judged*.jsonl (bench/review.py)."""
     return sorted(Path(gold).glob("judged*.jsonl"))
 
 
