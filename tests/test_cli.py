@@ -438,3 +438,10 @@ def test_rewrite_unsafe_per_line_applies_more_and_keeps_line_endings(cli):
     assert p.raw == ("The refund takes 5 days.\r\n"
                      "Perhaps there's been a mix-up — could you tell me more about what you saw?\r\n"
                      "Your return authorization (RMA) was approved.\n").encode("utf-8")
+
+
+def test_serve_usage_error_has_the_one_error_prefix():
+    p = subprocess.run([sys.executable, "-m", "phrasecoach.cli", "serve", "--workers", "0"],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 2
+    assert p.stderr.strip() == "phrasecoach: error: --workers must be at least 1"

@@ -63,6 +63,6 @@ def test_score_reports_a_bad_environment_value_the_same_way(project, tmp_path):
     line = _one_error_line(
         _run(["score", "-", "--format", "text", "--out", str(tmp_path / "qa")], project,
              PHRASECOACH_SEVERITY="PC401=info"),
-        prefix="phrasecoach score: error: ")
+        prefix="phrasecoach: error: ")  # the same prefix as every other command
     assert "[E020] environment variable PHRASECOACH_SEVERITY:" in line
     assert not (tmp_path / "qa").exists() or not any((tmp_path / "qa").iterdir())

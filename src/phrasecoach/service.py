@@ -925,7 +925,7 @@ def serve_main(argv: list[str]) -> int:
         args.config = str(Path(args.config).resolve())
     settings = load_settings(args.config, host=args.host, port=args.port, workers=args.workers)
     if settings.workers < 1:
-        print("phrasecoach serve: error: --workers must be at least 1", file=sys.stderr)
+        print("phrasecoach: error: --workers must be at least 1", file=sys.stderr)
         return 2
     # Fail fast, before any worker starts: packs, selectors and the pipeline must load.
     coach = Coach(settings=settings)

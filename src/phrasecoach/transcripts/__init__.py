@@ -16,11 +16,11 @@ and per-rule results and a self-contained HTML report.
 
 from .model import (ConversationResult, Deduction, ScoreRequest, Signal, Turn, TurnIn,
                     TurnResult)
-from .readers import BadRecord, Conversation, ReaderOptions, SpeakerMap, read_file
+from .readers import BadRecord, Conversation, ReaderOptions, SeenIds, SpeakerMap, read_file
 from .scoring import conversation_score, score_conversation, score_conversations
 from .signals import SignalSet, load_signals
 
 __all__ = ["BadRecord", "Conversation", "ConversationResult", "Deduction", "ReaderOptions",
-           "ScoreRequest", "Signal", "SignalSet", "SpeakerMap", "Turn", "TurnIn", "TurnResult",
+           "ScoreRequest", "SeenIds", "Signal", "SignalSet", "SpeakerMap", "Turn", "TurnIn", "TurnResult",
            "conversation_score", "load_signals", "read_file", "score_conversation",
            "score_conversations"]

@@ -4,7 +4,9 @@ Exit codes: 0 every record scored (and the mean score at or above --fail-under);
 1 something was skipped (see errors.jsonl), --strict stopped at a bad record, or the mean
 score is below --fail-under; 2 usage error (bad option, missing file, unknown format, bad
 configuration); 128 + the signal number when interrupted (130 Ctrl-C, 143 SIGTERM, 129
-SIGHUP), with no output file published. Diagnostics go to stderr.
+SIGHUP), with no output file published. Diagnostics go to stderr: errors as
+`phrasecoach: error: ...` (one line, as every phrasecoach command prints them), each bad record
+as `phrasecoach: FILE:LINE: reason`, and the run's summary as `phrasecoach score: ...`.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ exit codes: 0 all scored; 1 records skipped, --strict stop, or mean below --fail
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
         self.print_usage(sys.stderr)
-        print(f"phrasecoach score: error: {message}", file=sys.stderr)
+        print(f"phrasecoach: error: {message}", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
 
 
@@ -205,14 +207,17 @@ def _score_main(argv: list[str]) -> int:
             own_process=True)
         result = run(opts)
     except PhrasecoachError as e:
-        print(f"phrasecoach score: error: {e}".replace("\n", " "), file=sys.stderr)
+        print(f"phrasecoach: error: {e}".replace("\n", " "), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt as e:
         signum = e.signum if isinstance(e, _Terminated) else 2
-        print("phrasecoach score: interrupted; no output file was published", file=sys.stderr)
+        print("phrasecoach: interrupted; no output file was published", file=sys.stderr)
         return 128 + signum
+    except OSError as e:  # an input that cannot be opened, an --out that cannot be made or written
+        print(f"phrasecoach: error: {e}".replace("\n", " "), file=sys.stderr)
+        return EXIT_USAGE
     except WorkersDied as e:
-        print(f"phrasecoach score: error: {e}; no output file was published; retry with "
+        print(f"phrasecoach: error: {e}; no output file was published; retry with "
               "--workers 1 to see the cause", file=sys.stderr)
         return EXIT_USAGE
     s = result.summary

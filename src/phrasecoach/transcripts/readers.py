@@ -12,6 +12,13 @@ holds only the ids, as the one pass before did. A quoting error (a quote that is
 which would swallow every later row) is reported at the row where the quote opened, and the
 lines after that row are read again as rows. Stdin is copied to a temporary file for this.
 
+A conversation id is scored once: a later conversation whose id was already scored (in the same
+file, or in an earlier file of the run when the reader is given the run's `SeenIds`) is a bad
+record, `duplicate-id`, naming the line of the first. Only ids written in the data count (a
+JSON `id`, the CSV id column, a `# id:` line); an id made up from the file name and line never
+clashes. In CSV, the rows of one id in separate blocks of a file stay one conversation, reported
+whole as `not-contiguous`, not a first block scored and the others duplicates.
+
 Formats (detected from the file name; `.gz` is read transparently):
 
 * JSONL (`.jsonl`, `.ndjson`, `.json`): one conversation per line,
@@ -107,6 +114,7 @@ class Conversation:
     row: int | None = None
     ts: datetime | None = None
     offset: int = 0
+    id_given: bool = True  # False: made up from the file name and line (never a duplicate)
 
     def source(self) -> dict:
         out: dict = {"file": self.file, "line": self.line}
@@ -191,6 +199,7 @@ class _RawConversation:
     ts: Any = None
     offset: int = 0
     errors: list[BadRecord] = field(default_factory=list)
+    id_given: bool = True
 
 
 @dataclass
@@ -344,8 +353,10 @@ def validate(raw: _RawConversation, opts: ReaderOptions,
              suffix: str = "; conversation skipped") -> Conversation | BadRecord:
     """Check one raw conversation; the first problem makes it a BadRecord (nothing is half-scored)."""
     cid = raw.id
+    id_given = raw.id_given
     if cid is None or (isinstance(cid, str) and not cid.strip()):
         cid = f"{os.path.basename(raw.file)}:{raw.line}"
+        id_given = False
     elif isinstance(cid, (int, float)) and not isinstance(cid, bool):
         cid = str(cid)
     elif not isinstance(cid, str):
@@ -417,7 +428,7 @@ def validate(raw: _RawConversation, opts: ReaderOptions,
     if not n_agent:
         return bad("no-agent-turns", "no agent turns, nothing to score")
     return Conversation(id=cid, agent=agent, turns=turns, file=raw.file, line=raw.line,
-                        row=raw.row, ts=conv_ts, offset=raw.offset)
+                        row=raw.row, ts=conv_ts, offset=raw.offset, id_given=id_given)
 
 
 # ---- JSONL ----------------------------------------------------------------------------------
@@ -732,6 +743,7 @@ def _read_text(src: _Source, name: str, opts: ReaderOptions) -> Iterator[_RawCon
         blocks += 1
         if b.id is None:
             b.id = f"{stem}#{blocks}"
+            b.id_given = False
         out, pending = pending, b
         return out
 
@@ -792,17 +804,71 @@ def _read_text(src: _Source, name: str, opts: ReaderOptions) -> Iterator[_RawCon
         yield pending
 
 
+# ---- duplicate ids ------------------------------------------------------------------------------
+
+class SeenIds:
+    """The conversation ids a run has taken, each with the file and line it was first read at.
+
+    An id is taken by the first conversation read with it that is valid (so goes on to be
+    scored); a bad record takes no id, so a good copy after it is still scored.
+
+    One int per id (file number and line), so a run of 460,000 conversations holds about
+    60 MB here; nothing is read twice. Share one across the files of a run.
+    """
+
+    def __init__(self) -> None:
+        self._first: dict[str, int] = {}
+        self._files: list[str] = []
+        self._file_no: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return len(self._first)
+
+    def __contains__(self, cid: object) -> bool:
+        return cid in self._first
+
+    def first(self, cid: str) -> str | None:
+        """`FILE:LINE` of the first conversation read with this id, or None."""
+        v = self._first.get(cid)
+        if v is None:
+            return None
+        line = v & 0xFFFF_FFFF
+        return self._files[v >> 32] + (f":{line}" if line else "")
+
+    def check(self, conv: Conversation) -> Conversation | BadRecord:
+        """`conv`, its id now taken; or a `duplicate-id` BadRecord if the id was taken before."""
+        if not conv.id_given:
+            return conv
+        if conv.id in self._first:
+            return BadRecord(conv.file, conv.line, "duplicate-id",
+                             f"duplicate conversation id `{_short(conv.id, 60)}`, first at "
+                             f"{self.first(conv.id)}; record skipped", row=conv.row, conversation=conv.id,
+                             offset=conv.offset)
+        no = self._file_no.get(conv.file)
+        if no is None:
+            no = self._file_no[conv.file] = len(self._files)
+            self._files.append(conv.file)
+        line = conv.line if conv.line is not None and 0 < conv.line < 1 << 32 else 0
+        self._first[conv.id] = (no << 32) | line
+        return conv
+
+
 # ---- entry point ------------------------------------------------------------------------------
 
 def read_file(path: str, fmt: Format | None = None, opts: ReaderOptions | None = None,
-              display: str | None = None) -> Iterator[Conversation | BadRecord]:
+              display: str | None = None, seen: SeenIds | None = None
+              ) -> Iterator[Conversation | BadRecord]:
     """Stream one transcript file as validated conversations and bad records, in file order.
+
+    A conversation whose id was read before (in this file, or in `seen`, the ids of a run's
+    earlier files) is a `duplicate-id` bad record; `seen` is updated as the file is read.
 
     `offset` on each item is the byte position reached in the (compressed) file, for progress.
     Nothing in the file can stop the read: a record that cannot be read is a BadRecord, and a
     file that breaks off (a damaged .gz) ends with one for the rest of the file.
     """
     opts = opts or ReaderOptions()
+    seen = SeenIds() if seen is None else seen
     fmt = fmt or detect_format(path)
     if fmt is None:
         raise ValueError(f"cannot tell the format of {path} from its name")
@@ -836,7 +902,8 @@ def read_file(path: str, fmt: Format | None = None, opts: ReaderOptions | None =
                         yield item
                         continue
                     try:
-                        yield validate(item, opts)
+                        conv = validate(item, opts)
+                        yield seen.check(conv) if isinstance(conv, Conversation) else conv
                     except Exception as e:  # noqa: BLE001 - a record never stops the read
                         yield BadRecord(name, item.line, "unreadable",
                                         f"cannot read this conversation: {type(e).__name__}: {e}",
@@ -853,5 +920,5 @@ def read_file(path: str, fmt: Format | None = None, opts: ReaderOptions | None =
             spool.close()
 
 
-__all__ = ["BadRecord", "Conversation", "ReaderOptions", "SpeakerMap", "detect_format",
+__all__ = ["BadRecord", "Conversation", "ReaderOptions", "SeenIds", "SpeakerMap", "detect_format",
            "expand_inputs", "parse_ts", "read_file", "validate"]

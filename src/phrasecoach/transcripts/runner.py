@@ -29,7 +29,7 @@ from ..config import Settings
 from .aggregate import Aggregator, summarize
 from .outputs import (OUTPUT_NAMES, AtomicCsv, AtomicFile, csv_text, json_text,
                       remove_stale_partials, unpublish, write_atomic)
-from .readers import BadRecord, Conversation, Format, ReaderOptions, read_file
+from .readers import BadRecord, Conversation, Format, ReaderOptions, SeenIds, read_file
 from .scoring import CATEGORIES, score_conversations
 from .signals import load_signals
 
@@ -222,11 +222,16 @@ class StopRun(Exception):
 
 
 def _records(opts: RunOptions, sizes: dict[str, int]) -> Iterator[tuple[Conversation | BadRecord, int]]:
-    """(record, overall byte position) over every input, up to --limit records."""
+    """(record, overall byte position) over every input, up to --limit records.
+
+    Conversation ids are checked here, in the reading process, across all the inputs: a later
+    conversation with an id already read is a `duplicate-id` bad record, never sent to a worker.
+    """
     base = 0
     n = 0
+    seen = SeenIds()
     for path in opts.inputs:
-        for item in read_file(path, opts.fmt, opts.reader):
+        for item in read_file(path, opts.fmt, opts.reader, seen=seen):
             yield item, base + item.offset
             n += 1
             if opts.limit is not None and n >= opts.limit:
