@@ -33,8 +33,10 @@ def _texts_of_examples(coach) -> list[str]:
 
 @pytest.mark.parametrize("pattern,first", [
     (r"\byou\s+should\s+have\b", {"you should have"}),
-    (r"\b(?:that|this|it)\s+is\s+(?:your|ur)\s+(?:fault|problem)\b", {"fault", "problem"}),
-    (r"\bas\s+I\s+(?:said|mentioned)", {"as i"}),
+    # a run is followed through small alternations: every whole phrase the regex can match
+    (r"\b(?:that|this|it)\s+is\s+(?:your|ur)\s+(?:fault|problem)\b",
+     {f"{a} is {b} {c}" for a in ("that", "this", "it") for b in ("your", "ur") for c in ("fault", "problem")}),
+    (r"\bas\s+I\s+(?:said|mentioned)", {"as i said", "as i mentioned"}),
     (r"(?:ok\s*)?anything\s+else\??", {"anything else"}),
     (r"\bon\s*you\b", {"you"}),  # `\s*` may match nothing: "onyou"
 ])
@@ -136,3 +138,30 @@ def test_case_odd_set_is_complete():
     odd = [chr(c) for c in range(128, 0x10000) if not 0xD800 <= c <= 0xDFFF
            and (set(chr(c).lower()) & letters or any(p.fullmatch(chr(c)) for p in pats))]
     assert all(prefilter._CASE_ODD.search(c) for c in odd), odd
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="abc -'", min_size=1, max_size=6), min_size=1, max_size=12),
+       st.text(alphabet="abc -'x", max_size=40))
+def test_literal_scan_finds_exactly_the_literals_a_text_holds(literals, text):
+    """One pass finds every literal present, overlapping and nested ones included ("sorry",
+    "sorry for", "or"), and nothing else: a rule's gate may then skip a text safely."""
+    scan = prefilter.LiteralScan(literals)
+    got = scan.haystack(text)
+    assert got == text
+    assert got.present == {x for x in literals if x and x in text}
+
+
+def test_the_engine_gates_with_one_scan_and_finds_the_same():
+    texts = ["I'm so sorry for the wait, that's on us.", "As I said before, the refund takes 5 days.",
+             "No wonder you're upset, we dropped the ball.", "Thanks for your patience!"]
+    coach = Coach(level="preview")
+    with_scan = [(r.findings, r.strengths) for r in coach.check_many(texts)]
+    assert any(f for f, _ in with_scan) and any(s for _, s in with_scan)
+    original = prefilter.LiteralScan.haystack
+    try:
+        prefilter.LiteralScan.haystack = lambda self, low: low  # every gate tests its strings itself
+        without = [(r.findings, r.strengths) for r in Coach(level="preview").check_many(texts)]
+    finally:
+        prefilter.LiteralScan.haystack = original
+    assert with_scan == without

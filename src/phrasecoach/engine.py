@@ -18,7 +18,7 @@ from .config import Settings, load_settings
 from .errors import PackReadError, SelectionError
 from .kinds.base import DetectorContext, Match
 from .kinds.phrases import phrase_key_sets
-from .kinds.prefilter import literal_haystack, word_keys
+from .kinds.prefilter import LiteralScan, literal_haystack, word_keys
 from .levels import included, measured
 from .models import Applicability, Edit, Finding, Report, RewriteResult, Severity, Strength
 from .packs.compiled import CompiledRule, compile_rule
@@ -153,6 +153,9 @@ class Coach:
         self._phrase_keys = frozenset(self._phrase_index)
         self._other_lex = [r for r in self._lex_rules if r.kind != "phrases"]
         self._parse_rules = [r for r in self.rules if r.needs_parse]
+        # every literal a rule's gate or regexes require, found in one pass per text
+        self._literal_scan = LiteralScan(x for r in self.rules for lits in r.literals if lits
+                                         for group in lits for x in group)
         self._priority = {r.id: r.spec.priority for r in self.rules}
         self._parse_all = settings.parse == "all"
         self._candidates: dict[str, list[CompiledRule]] = {}  # sentence -> parse rules it is a candidate for
@@ -242,7 +245,7 @@ class Coach:
         `part`, the text that holds those sentences."""
         text, sents = p.text, p.sents[lo:hi]
         keys = word_keys(part)
-        low = literal_haystack(part)
+        low = self._literal_scan.haystack(literal_haystack(part))
         phrase_rules = {r.id: r for k in keys & self._phrase_keys for r, words in self._phrase_index[k]
                         if words <= keys}
         for rule in [*phrase_rules.values(), *self._other_lex]:

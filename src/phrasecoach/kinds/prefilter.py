@@ -163,8 +163,17 @@ def _is_space(op, av) -> bool:
     return False
 
 
-def _strength(s: frozenset[str]) -> tuple[int, int]:
-    return (min(map(len, s)), -len(s))
+# Words in nearly every message: a literal set holding one gates nothing ("for" in "forgot … for
+# you"), so a set of rarer strings is preferred whatever their length.
+_EVERYWHERE = frozenset(
+    "a an and are as at be but by can do for from have i if in is it me my no not of on or our so "
+    "that the this to u up us was we will with you your".split())
+
+
+def _strength(s: frozenset[str]) -> tuple[bool, int, int]:
+    """Rarer first: no everyday word, then the shortest string's length (past five letters a
+    string is rare enough), then fewer strings (each is one substring search)."""
+    return (not any(x.strip(" -'") in _EVERYWHERE for x in s), min(5, *map(len, s)), -len(s))
 
 
 def _best(cands: list[frozenset[str]]) -> frozenset[str] | None:
@@ -175,34 +184,73 @@ def _required(items) -> frozenset[str] | None:
     return _best(_factors(items))
 
 
+_MAX_RUNS = 16  # a run is followed through small alternations up to this many strings
+
+
+def _literal_seq(items) -> str | None:
+    """The one string a sequence of literals (and white space) matches, lower-cased, or None."""
+    out: list[str] = []
+    for op, av in items:
+        if _is_space(op, av):
+            if out and out[-1] != " ":
+                out.append(" ")
+        elif op is C.LITERAL and av < 128:
+            out.append(chr(av).lower())
+        elif op in _SKIP:
+            continue
+        else:
+            return None
+    return "".join(out)
+
+
+def _literal_alts(op, av) -> list[str] | None:
+    """The strings a small alternation of plain literals matches ("(?:us|me)", "[sz]", and
+    sre's "th(?:at|is)" for "that|this"), lower-cased; None for anything else."""
+    if op is C.SUBPATTERN:
+        sub = av[-1]
+        if len(sub) == 1 and sub[0][0] in (C.BRANCH, C.IN, C.SUBPATTERN):
+            return _literal_alts(*sub[0])
+        one = _literal_seq(sub)
+        return None if one is None else [one]
+    if op is C.BRANCH:
+        alts = [_literal_seq(b) for b in av[1]]
+        return None if None in alts or len(alts) > 8 else alts
+    if op is C.IN:
+        if len(av) > 8 or any(o is not C.LITERAL or a >= 128 or chr(a).isspace() for o, a in av):
+            return None
+        return [chr(a).lower() for _, a in av]
+    return None
+
+
 def _factors(items) -> list[frozenset[str]]:
-    """Every literal set the sequence `items` requires: a match holds one string of each."""
+    """Every literal set the sequence `items` requires: a match holds one string of each.
+    A run of literals is followed through a small alternation of literals, so that "on
+    (?:us|me)" requires one of "on us", "on me", not the weaker "on"."""
     cands: list[frozenset[str]] = []
-    run: list[str] = []
+    runs: list[str] = [""]
 
     def close() -> None:
-        lit = "".join(run).strip()  # a space at either end may be more of a longer run
-        if lit:
-            cands.append(frozenset([lit]))
-        run.clear()
+        lits = {r.strip() for r in runs}  # a space at either end may be more of a longer run
+        if lits and "" not in lits:
+            cands.append(frozenset(lits))
+        runs[:] = [""]
 
     for op, av in items:
         if _is_space(op, av):
-            if run and run[-1] != " ":
-                run.append(" ")
+            runs[:] = [r if not r or r.endswith(" ") else r + " " for r in runs]
         elif op is C.LITERAL and av < 128:
-            run.append(chr(av).lower())
+            runs[:] = [r + chr(av).lower() for r in runs]
         elif op in _SKIP:  # zero-width (\b, ^, look-arounds): the match stays contiguous
             continue
+        elif (op in (C.SUBPATTERN, C.BRANCH, C.IN) and (alts := _literal_alts(op, av)) is not None
+              and "" not in alts and len(runs) * len(alts) <= _MAX_RUNS):
+            runs[:] = [r + a if not (r.endswith(" ") and a.startswith(" ")) else r + a[1:]
+                       for r in runs for a in alts]
         elif op is C.SUBPATTERN or op is getattr(C, "ATOMIC_GROUP", None):
-            sub = av[-1] if op is C.SUBPATTERN else av
-            if all(o is C.LITERAL and a < 128 and not chr(a).isspace() for o, a in sub):
-                run.extend(chr(a).lower() for _, a in sub)
-            else:
-                close()
-                best = _required(sub)
-                if best:
-                    cands.append(best)
+            close()
+            best = _required(av[-1] if op is C.SUBPATTERN else av)
+            if best:
+                cands.append(best)
         elif op is C.BRANCH:
             close()
             alts: set[str] = set()
@@ -243,3 +291,52 @@ def required_literals(pattern: str, most: int = 3) -> Literals | None:
 
 def literals_hold(lits: Literals, low: str) -> bool:
     return all(any(map(low.__contains__, s)) for s in lits)
+
+
+# ---- every rule's literals in one pass ------------------------------------------------
+# Each rule's gate used to test its strings one by one (`lit in text` per string, per rule, per
+# text); with a few thousand strings across the core pack that was a fifth of the engine's time.
+# LiteralScan finds every string present in one left-to-right pass of a trie-shaped regex: at
+# each position the longest string that starts there, and with it every shorter one that is a
+# prefix of it (both start there, so the shorter is present too).
+
+class Haystack(str):
+    """A literal_haystack string that also knows which scanned literals it holds."""
+
+    __slots__ = ("present",)
+
+
+def _trie_re(node: dict) -> str:
+    alts = [re.escape(ch) + _trie_re(node[ch]) for ch in sorted(k for k in node if k is not None)]
+    if not alts:
+        return ""
+    body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+    return f"(?:{body})?" if None in node else body
+
+
+class LiteralScan:
+    def __init__(self, literals) -> None:
+        lits = sorted({x for x in literals if x})
+        trie: dict = {}
+        for lit in lits:
+            node = trie
+            for ch in lit:
+                node = node.setdefault(ch, {})
+            node[None] = True
+        known = set(lits)
+        self._prefixes = {lit: frozenset(lit[:k] for k in range(1, len(lit) + 1) if lit[:k] in known)
+                          for lit in lits}
+        self._rx = re.compile(f"(?=({_trie_re(trie)}))") if lits else None
+
+    def haystack(self, low: str | None) -> str | None:
+        """`low` (from literal_haystack) as a Haystack whose `present` holds every scanned
+        literal found in it; None stays None (the text needs the regexes themselves)."""
+        if low is None or self._rx is None:
+            return low
+        present: set[str] = set()
+        prefixes = self._prefixes
+        for m in self._rx.finditer(low):
+            present |= prefixes[m.group(1)]
+        out = Haystack(low)
+        out.present = frozenset(present)
+        return out

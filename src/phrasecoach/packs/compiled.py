@@ -286,6 +286,9 @@ class CompiledRule:
             # one string of the gate must be present; then a regex whose literals are all present
             # is live. find_lexical / candidate() scan each sentence once anyway, so a whole-text
             # regex search here would only scan it twice.
+            present = getattr(low, "present", None)  # prefilter.Haystack: scanned once per text
+            if present is not None:
+                return not gate.isdisjoint(present) and bool(self._live(low))
             return any(map(low.__contains__, gate)) and bool(self._live(low))
         if self.kind in ("phrases", "regex"):
             quick = self._quick_res()
@@ -310,7 +313,12 @@ class CompiledRule:
         if last is not None and last[0] is low:
             return last[1]
         pats = self.regexes or [self.trigger]
-        live = [r for r, lits in zip(pats, self.literals) if lits is None or literals_hold(lits, low)]
+        present = getattr(low, "present", None)
+        if present is not None:
+            live = [r for r, lits in zip(pats, self.literals)
+                    if lits is None or all(not s.isdisjoint(present) for s in lits)]
+        else:
+            live = [r for r, lits in zip(pats, self.literals) if lits is None or literals_hold(lits, low)]
         self._live_last = (low, live)
         return live
 
