@@ -27,6 +27,15 @@ def test_an_acronym_the_customer_used_first_is_not_jargon():
     assert coach().check("Your RMA is ready.", context="is my RMA ready yet??").findings == ()
 
 
+def test_the_customers_acronym_counts_in_the_singular_and_the_plural():
+    text = "Your MQM balance is 2,000."
+    assert [f.rule for f in coach().check(text).findings] == ["PC502"]
+    assert coach().check(text, context="How many MQMs do I have?").findings == ()
+    assert coach().check("Your MQMs reset in January.", context="what's my MQM total").findings == ()
+    # a different word that merely starts the same is no echo
+    assert [f.rule for f in coach().check(text, context="how many MQDs do I have?").findings] == ["PC502"]
+
+
 def test_a_reply_to_a_happy_customer_is_banter():
     text = "Don't spend it all in one place!"
     assert [f.rule for f in coach().check(text).findings] == ["PC106"]

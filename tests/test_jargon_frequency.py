@@ -98,6 +98,62 @@ def test_a_record_id_in_a_travel_message_is_a_flight_but_not_elsewhere(coach):
     assert flagged(coach, text) == spans(text, "KB0042")
 
 
+@pytest.mark.parametrize("text", [
+    "There are Ground Delay Programs in place for BOS at this time.",
+    "Our crew is doing all possible to get you RDU tonight.",
+    "Mother nature has caused some delays regarding CLT tonight.",
+    "Your flight should be in the air towards PHL shortly.",
+    "It appears that DSM is closed until further notice, so we'll rebook your flight.",
+    "Our flight crew is in DSM. I've sent this to the team of DSM.",  # placed once, a place throughout
+])
+def test_a_lone_airport_code_in_a_travel_message_passes(coach, text):
+    assert flagged(coach, text) == []
+
+
+@pytest.mark.parametrize("text, term", [
+    ("You're eligible for SWU upgrades on this flight.", "SWU"),        # a modifier, not a place
+    ("Your ETD is 4:15 pm; the flight heads towards BOS shortly.", "ETD"),
+    ("We'll get you to Boston, but ATC is slowing departures today.", "ATC"),
+    ("There are new rules in place for BOS at this time.", "BOS"),      # no travel word: not sure
+])
+def test_the_airport_kind_needs_travel_and_a_place(coach, text, term):
+    assert flagged(coach, text) == spans(text, term)
+
+
+@pytest.mark.parametrize("text", [
+    "Baggage fees do not qualify for Medallion Qualifying Dollars (MQDs).",
+    "Medallion Qualification Dollars (a.k.a. MQDs) are the dollar spend. You earn MQDs by flying.",
+    "Our Wanna Get Away fares are flight-specific, so a WGA reservation can't move.",
+    "Russell Wilson is our CFO Chief Football Officer!",
+    "Please know ATC is a government regulated entity that controls the flow of traffic.",
+    "MQMs are the miles that help you reach a status with us.",
+    "We're working with the ATC, which manages air traffic, to get you going.",
+])
+def test_an_acronym_explained_in_other_words_passes(coach, text):
+    assert flagged(coach, text) == []
+
+
+def test_initials_count_only_from_capitalised_words(coach):
+    text = "We keep you up to date with any time changes. ATC is holding departures."
+    assert flagged(coach, text) == spans(text, "ATC")
+    assert flagged(coach, "Any Time Changes are posted. ATC is holding departures.") == []
+
+
+@pytest.mark.parametrize("text", ["Love that song! TGIF! Enjoy your weekend.",
+                                  "Warm weather in Texas FTW! Have a wonderful trip."])
+def test_chat_slang_ending_an_exclamation_passes(coach, text):
+    assert flagged(coach, text) == []
+
+
+def test_explanations_and_places_are_worked_out_once_per_message():
+    from phrasecoach.kinds import jargon
+
+    text = "Our Wanna Get Away fares are flight-specific; we land in DSM. " * 200 + "A WGA for DSM."
+    assert jargon._initials(text) is jargon._initials(text)  # kept for the message, not rebuilt
+    assert jargon._placed(text) is jargon._placed(text)
+    assert "WGA" in jargon._initials(text) and "DSM" in jargon._placed(text)
+
+
 def test_two_letter_acronyms_only_when_the_pack_asks(tmp_path):
     text = "Hi TJ, the fare includes YQ charges."  # YQ: the airline's fuel surcharge
     assert flagged(Coach(select=["PC502"], level="picky"), text) == []

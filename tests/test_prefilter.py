@@ -165,3 +165,70 @@ def test_the_engine_gates_with_one_scan_and_finds_the_same():
     finally:
         prefilter.LiteralScan.haystack = original
     assert with_scan == without
+
+
+def _random_pattern(rng, depth: int = 0) -> list:
+    """A small regex as parts: words, white space, alternations and optional groups."""
+    parts = []
+    for _ in range(rng.randint(1, 4)):
+        kind = rng.random()
+        if kind < 0.45 or depth > 2:
+            parts.append(("word", rng.choice(["no", "worries", "mate", "sorry", "for", "wait", "a", "b", "on"])))
+        elif kind < 0.7:
+            parts.append(("space",))
+        elif kind < 0.9:
+            parts.append(("alt", [_random_pattern(rng, depth + 1) for _ in range(rng.randint(2, 3))]))
+        else:
+            parts.append(("opt", _random_pattern(rng, depth + 1)))
+    return parts
+
+
+def _regex_of(parts) -> str:
+    out = []
+    for p in parts:
+        if p[0] == "word":
+            out.append(p[1])
+        elif p[0] == "space":
+            out.append(r"\s+")
+        elif p[0] == "alt":
+            out.append("(?:" + "|".join(_regex_of(b) for b in p[1]) + ")")
+        else:
+            out.append("(?:" + _regex_of(p[1]) + ")?")
+    return "".join(out)
+
+
+def _text_of(parts, rng) -> str:
+    out = []
+    for p in parts:
+        if p[0] == "word":
+            out.append(p[1])
+        elif p[0] == "space":
+            out.append(rng.choice([" ", "  ", "\n"]))
+        elif p[0] == "alt":
+            out.append(_text_of(rng.choice(p[1]), rng))
+        elif rng.random() < 0.5:
+            out.append(_text_of(p[1], rng))
+    return "".join(out)
+
+
+def test_required_literals_hold_in_every_text_the_regex_matches():
+    """Soundness, on regexes built at random from words, white space, alternations whose
+    branches may start with white space ("no(?:\\s+worries|\\s+way)") and optional groups: every
+    text a regex matches holds one string of each of its literal sets, also through the
+    one-pass scan. A wrong literal would silently drop findings."""
+    import random
+
+    rng = random.Random(20261128)
+    for _ in range(4000):
+        parts = _random_pattern(rng)
+        pattern = _regex_of(parts)
+        lits = required_literals(pattern)
+        if lits is None:
+            continue
+        for _ in range(3):
+            text = "x " + _text_of(parts, rng) + " y"
+            assert re.search(pattern, text, re.I)
+            low = literal_haystack(text)
+            assert literals_hold(lits, low), (pattern, text, lits)
+            present = prefilter.LiteralScan(x for s in lits for x in s).haystack(low).present
+            assert all(not s.isdisjoint(present) for s in lits), (pattern, text, lits)

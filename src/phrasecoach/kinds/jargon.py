@@ -5,11 +5,16 @@ user's own), so it offers a `safe` expansion: "Your RMA" -> "Your return authori
 `unexplained-acronym` flags shorthand it does not know, but only where it is fairly sure. An
 acronym is widely known when it is common in general English (`frequency.zipf`: "PDF", "ATM",
 "TSA" are, "ETD" and "WMS" are not); place, flight, order and booking codes, postcodes,
-sign-off initials, shouted words and English words in capitals are left alone, and an acronym
-explained in parentheses anywhere in the message is fine everywhere in it. Besides capitals
-("WMS") it flags record ids given without saying what they are ("KB0042", "INC123456") and an
-acronym with a lower-case prefix ("eTCV"); a CamelCase name ("ServiceNow") is a name, not
-shorthand.
+sign-off initials, shouted words, chat slang ending an exclamation ("TGIF!") and English words
+in capitals are left alone. In a message about travel, three capitals used as a place are an
+airport code: after "for", "towards", "regarding" or "get you" ("for BOS at this time", "get
+you RDU tonight"), before "is closed", or where the message places the same code elsewhere
+("in DSM"). An acronym explained anywhere in the message is fine everywhere in it: in
+parentheses ("(MQDs)"), by a definition ("ATC is a government agency that …", "the ATC,
+which …") or by capitalised words whose initials spell it ("Wanna Get Away fares"). Besides
+capitals ("WMS") it flags record ids given without saying what they are ("KB0042",
+"INC123456") and an acronym with a lower-case prefix ("eTCV"); a CamelCase name
+("ServiceNow") is a name, not shorthand.
 """
 
 from __future__ import annotations
@@ -66,6 +71,26 @@ _PLACE_BEFORE = re.compile(r"\b(?:from|to|at|in|into|out\s+of|via|through|betwee
                            r"depart|departs|departed|departing|arrive|arrives|arrived|arriving|reach|"
                            r"around|landing|land|fly|flying|flight|flights|hub|"
                            r"connecting|connection|airport)\s+$", re.I)
+# In a message about travel, more words before three capitals that make them a place: "delays
+# in place for BOS", "heading towards MCO", "delays regarding CLT", "get you RDU tonight".
+_TRAVEL_PLACE_BEFORE = re.compile(r"\b(?:for|towards?|regarding|over|near|past|(?:get|getting|have|"
+                                  r"take|taking|bring|fly|flying)\s+(?:you|you\s+all|y'all|everyone|"
+                                  r"them|him|her))\s+$", re.I)
+# ... and after them: an airport is closed or open ("DSM is closed until further notice").
+_TRAVEL_PLACE_AFTER = re.compile(r"\s+(?:is|was|are|were|remains?)\s+(?:now\s+|currently\s+|still\s+)?"
+                                 r"(?:closed|open|reopened|shut)\b", re.I)
+# Every three capitals the message uses as a place, found in one scan of the message.
+_PLACED_CODE = re.compile(r"(?:\b(?:from|to|at|in|into|out\s+of|via|through|between|leaving|"
+                          r"depart(?:s|ed|ing)?|arriv(?:e|es|ed|ing)|landing\s+at|fly(?:ing)?\s+(?:from|to|into)|"
+                          r"towards?|regarding)\s+)"
+                          r"([A-Z]{3})(?![\w\-&'’])")
+# ... and not as a modifier: "eligible for SWU upgrades" is shorthand, "for BOS at this time" and
+# "towards PHL shortly" are places. After a place comes punctuation or a word such as these.
+_PLACE_FOLLOW = re.compile(r"(?:\s*(?:[.,;:!?…)\-–—]|$)|\s+(?:at|in|on|by|as|and|or|to|from|with|is|was|"
+                           r"has|had|tonight|today|tomorrow|this|shortly|soon|now|right|until|yet|"
+                           r"again|early|late|safely)\b)", re.I)
+# An acronym that ends an exclamation is chat slang: "TGIF!", "Warm weather in Texas FTW!".
+_EXCLAIMED = re.compile(r"\s*!")
 _PLACE_AFTER = re.compile(r"^(?:\s*[-–/>]\s*[A-Z]{3}\b|\s+to\s+[A-Z]{3}\b|\s+and\s+[A-Z]{3}\b|"
                           r"\s+(?i:airport|terminal|gate|flights?|hub|station|location|office|store|"
                           r"branch|team|staff|crew|coworkers?|colleagues?|employees?|agents?|"
@@ -96,7 +121,8 @@ def _message_facts(text: str) -> dict:
         return last[1]
     letters = [c for c in text if c.isalpha()]
     facts = {"shouted": bool(letters) and sum(c.isupper() for c in letters) / len(letters) > 0.6,
-             "explained": {}, "holds": {}, "lower": None, "travel": None, "booking": None}
+             "explained": {}, "holds": {}, "lower": None, "travel": None, "booking": None,
+             "initials": None, "placed": None}
     _LAST_MESSAGE[0] = (text, facts)
     return facts
 
@@ -132,11 +158,55 @@ def _mentions(text: str, what: str, rx: re.Pattern) -> bool:
 
 
 def _explained(text: str, term: str) -> bool:
-    """'return authorization (RMA)', 'air waybill (AWB, tracking number)' or 'RMA (return
-    authorization)' anywhere in the message."""
-    t = re.escape(term)
-    return re.search(rf"\(\s*{t}\s*[),]|\b{t}\s*\((?!\s*\))|\b{t}\s+(?:stands\s+for|means|is\s+short\s+for)\b",
-                     text) is not None
+    """'return authorization (RMA)', 'Medallion Qualifying Dollars (MQDs)', 'RMA (return
+    authorization)', 'ATC is a government agency', 'the ATC, which ...' or words whose initials
+    spell the term ('Wanna Get Away fares') anywhere in the message."""
+    t = re.escape(term) + r"(?:s|'s|’s)?"
+    if re.search(rf"\(\s*{t}\s*[),]|\b{t}\s*\((?!\s*\))|\b{t}\s+(?:stands\s+for|means|is\s+short\s+for)\b"
+                 rf"|\b{t}\s+(?:is|are)\s+(?:a|an|the)\s+(?!same\b)(?:\w+\s+){{1,3}}(?:that|which|who)\b"
+                 rf"|\b{t},\s+(?:which|who)\b", text):
+        return True
+    return term.upper() in _initials(text)
+
+
+# Words that an acronym's initials may leave out: "Department of Transportation" is DOT or DT.
+_MINOR_WORDS = frozenset({"of", "and", "the", "for", "to", "in", "on", "a", "&"})
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*|&")
+
+
+def _initials(text: str) -> frozenset[str]:
+    """The initials of every run of two to six capitalised words in the message, with and
+    without its minor words ("Medallion Qualifying Dollars" -> MQD, "Estimated Time of
+    Departure" -> ETD and ETOD). Worked out once per message, in time linear in its length."""
+    facts = _message_facts(text)
+    if facts["initials"] is None:
+        words = _WORD.findall(text)
+        out = set()
+        for i, w in enumerate(words):
+            if w.lower() in _MINOR_WORDS:
+                continue  # an acronym's first word is not a minor word
+            full = short = ""
+            for v in words[i: i + 8]:
+                if v[0].islower() and v.lower() not in _MINOR_WORDS:
+                    break  # a name's words are capitalised: "any time changes" is not ATC
+                full += v[0].upper()
+                if v.lower() not in _MINOR_WORDS:
+                    short += v[0].upper()
+                if len(full) >= 2 and v.lower() not in _MINOR_WORDS:
+                    out.add(full)
+                    out.add(short)
+                if len(short) >= 6:
+                    break
+        facts["initials"] = frozenset(out)
+    return facts["initials"]
+
+
+def _placed(text: str) -> frozenset[str]:
+    """Three capitals the message uses as a place ("in DSM", "towards MCO"), found once."""
+    facts = _message_facts(text)
+    if facts["placed"] is None:
+        facts["placed"] = frozenset(_PLACED_CODE.findall(text))
+    return facts["placed"]
 
 
 def _shouting(text: str, start: int, end: int) -> bool:
@@ -208,6 +278,12 @@ class UnexplainedAcronym(Detector):
         before = text[max(0, s - 40): s]
         if len(term) == 3 and (_PLACE_BEFORE.search(before[-25:]) or _PLACE_AFTER.match(text[e: e + 25])):
             return True  # airport and station codes in context: "from JFK", "LAX-SFO"
+        if len(term) == 3 and term.isalpha() and text[e: e + 1] not in ("s", "'", "’") \
+                and _mentions(text, "travel", _TRAVEL) \
+                and (_TRAVEL_PLACE_AFTER.match(text, e)
+                     or _PLACE_FOLLOW.match(text, e)
+                     and (_TRAVEL_PLACE_BEFORE.search(before[-25:]) or term in _placed(text))):
+            return True  # an airport where travel is the topic: "for BOS at this time", "DSM is closed"
         if _TIME_BEFORE.search(before):
             return True  # a time zone after a time: "9am MST", "5:00p AKST"
         if len(term) >= 5 and _BOOKING_BEFORE.search(before) or len(term) == 6 and zipf(term) == 0 \
@@ -215,6 +291,8 @@ class UnexplainedAcronym(Detector):
             return True  # a booking code: "booking reference HMURQA", "your trip, HKYXMN"
         if _signoff(text, s, e):
             return True
+        if _EXCLAIMED.match(text, e):
+            return True  # chat slang ending an exclamation: "TGIF!", "Texas FTW!"
         return (zipf(term) >= self.known_zipf or is_english_word(term) or _shouting(text, s, e)
                 or _explained_in(text, term))
 

@@ -191,8 +191,8 @@ def _literal_seq(items) -> str | None:
     """The one string a sequence of literals (and white space) matches, lower-cased, or None."""
     out: list[str] = []
     for op, av in items:
-        if _is_space(op, av):
-            if out and out[-1] != " ":
+        if _is_space(op, av):  # kept at the start too: "no" + "(?:\s+worries|…)" is "no worries"
+            if not out or out[-1] != " ":
                 out.append(" ")
         elif op is C.LITERAL and av < 128:
             out.append(chr(av).lower())

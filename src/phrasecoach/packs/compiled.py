@@ -456,12 +456,18 @@ def _never(*_args, **_kwargs) -> bool:
 
 
 def _echoed(matched: str, context: str) -> bool:
-    """Does the customer's message hold the matched words (as words, ignoring case)?"""
-    words = re.findall(r"\w[\w&/-]*\w|\w", matched)
+    """Does the customer's message hold the matched words (as words, ignoring case, in the
+    singular or plural: "MQMs" and "MQM's" echo "MQM", and the other way round)?"""
+    words = re.findall(r"\w[\w&/-]*\w|\w", re.sub(r"['’]s\b", "", matched))
     if not words:
         return False
     low = context.lower()
-    return all(re.search(rf"(?<!\w){re.escape(w.lower())}(?!\w)", low) for w in words)
+
+    def held(w: str) -> bool:
+        stem = re.escape(w[:-1] if len(w) > 3 and w.endswith("s") else w)
+        return re.search(rf"(?<!\w){stem}(?:s|['’]s)?(?!\w)", low) is not None
+
+    return all(held(w.lower()) for w in words)
 
 
 def compile_rule(lr: LoadedRule, ctx: DetectorContext, severity: Severity | None = None) -> CompiledRule:
