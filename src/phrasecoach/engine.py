@@ -150,6 +150,16 @@ class Coach:
             if r.kind == "phrases":
                 for key, words in phrase_key_sets(r.spec.match.phrases):
                     self._phrase_index.setdefault(key, []).append((r, words))
+        # per key, per rule, the word sets that select it; one whose words hold another's of
+        # the same rule adds nothing
+        self._phrase_by_key: dict[str, list[tuple[CompiledRule, list[frozenset[str]]]]] = {}
+        for key, entries in self._phrase_index.items():
+            by_rule: dict[str, tuple[CompiledRule, list[frozenset[str]]]] = {}
+            for r, words in sorted(entries, key=lambda e: (len(e[1]), sorted(e[1]))):
+                sets = by_rule.setdefault(r.id, (r, []))[1]
+                if not any(w <= words for w in sets):
+                    sets.append(words)
+            self._phrase_by_key[key] = list(by_rule.values())
         self._phrase_keys = frozenset(self._phrase_index)
         self._other_lex = [r for r in self._lex_rules if r.kind != "phrases"]
         self._parse_rules = [r for r in self.rules if r.needs_parse]
@@ -246,8 +256,11 @@ class Coach:
         text, sents = p.text, p.sents[lo:hi]
         keys = word_keys(part)
         low = self._literal_scan.haystack(literal_haystack(part))
-        phrase_rules = {r.id: r for k in keys & self._phrase_keys for r, words in self._phrase_index[k]
-                        if words <= keys}
+        phrase_rules: dict[str, CompiledRule] = {}
+        for k in keys & self._phrase_keys:
+            for r, sets in self._phrase_by_key[k]:
+                if r.id not in phrase_rules and any(map(keys.issuperset, sets)):
+                    phrase_rules[r.id] = r
         for rule in [*phrase_rules.values(), *self._other_lex]:
             if not rule.quick(part, keys, low):
                 continue

@@ -314,9 +314,24 @@ def _trie_re(node: dict) -> str:
     return f"(?:{body})?" if None in node else body
 
 
+SCAN_MIN = 3  # shorter strings ("s", "on") are everywhere: testing them one by one is cheaper
+
+
+def split_scanned(strings: frozenset[str]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """A literal set as (the strings LiteralScan finds, the short ones tested with `in`)."""
+    return (frozenset(x for x in strings if len(x) >= SCAN_MIN),
+            tuple(x for x in strings if len(x) < SCAN_MIN))
+
+
+def split_holds(split: tuple[frozenset[str], tuple[str, ...]], low: Haystack) -> bool:
+    """Does `low` hold one string of the set? (`split` from split_scanned.)"""
+    scanned, short = split
+    return not scanned.isdisjoint(low.present) or any(map(low.__contains__, short))
+
+
 class LiteralScan:
     def __init__(self, literals) -> None:
-        lits = sorted({x for x in literals if x})
+        lits = sorted({x for x in literals if len(x) >= SCAN_MIN})
         trie: dict = {}
         for lit in lits:
             node = trie
@@ -330,12 +345,13 @@ class LiteralScan:
 
     def haystack(self, low: str | None) -> str | None:
         """`low` (from literal_haystack) as a Haystack whose `present` holds every scanned
-        literal found in it; None stays None (the text needs the regexes themselves)."""
-        if low is None or self._rx is None:
-            return low
+        literal (SCAN_MIN characters or more) found in it; None stays None (the text needs the
+        regexes themselves)."""
+        if low is None:
+            return None
         present: set[str] = set()
         prefixes = self._prefixes
-        for m in self._rx.finditer(low):
+        for m in self._rx.finditer(low) if self._rx is not None else ():
             present |= prefixes[m.group(1)]
         out = Haystack(low)
         out.present = frozenset(present)

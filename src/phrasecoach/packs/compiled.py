@@ -18,7 +18,8 @@ from .. import conversation
 from ..kinds import command, jargon
 from ..kinds.base import Detector, DetectorContext, Match
 from ..kinds.phrases import _LEMMA_REF, compile_phrases, count_forms, expand_lemmas, inflections, phrase_keys
-from ..kinds.prefilter import Literals, literals_hold, required_literals, union_keys
+from ..kinds.prefilter import (Haystack, Literals, literals_hold, required_literals, split_holds,
+                               split_scanned, union_keys)
 from ..kinds.templates import FILTERS, render, template_slots
 from ..models import Applicability, Severity, Suggestion
 from .linear import LinearPattern, NotLinear, compile_linear
@@ -234,6 +235,10 @@ class CompiledRule:
     def __post_init__(self):
         if self.literals and None not in self.literals:
             self.gate = frozenset().union(*(lits[0] for lits in self.literals))
+        # the same sets split for a Haystack: scanned strings by set, short ones by `in`
+        self._gate_split = split_scanned(self.gate) if self.gate is not None else None
+        self._lit_splits = [tuple(split_scanned(x) for x in lits) if lits is not None else None
+                            for lits in self.literals]
         if self.inert:
             # The message engine asks quick() first, so a conversation rule or a customer-side
             # signal never runs on a message; QA scoring runs them (phrasecoach.conversation).
@@ -286,9 +291,8 @@ class CompiledRule:
             # one string of the gate must be present; then a regex whose literals are all present
             # is live. find_lexical / candidate() scan each sentence once anyway, so a whole-text
             # regex search here would only scan it twice.
-            present = getattr(low, "present", None)  # prefilter.Haystack: scanned once per text
-            if present is not None:
-                return not gate.isdisjoint(present) and bool(self._live(low))
+            if isinstance(low, Haystack):  # its strings were found in one scan of the text
+                return split_holds(self._gate_split, low) and bool(self._live(low))
             return any(map(low.__contains__, gate)) and bool(self._live(low))
         if self.kind in ("phrases", "regex"):
             quick = self._quick_res()
@@ -313,10 +317,9 @@ class CompiledRule:
         if last is not None and last[0] is low:
             return last[1]
         pats = self.regexes or [self.trigger]
-        present = getattr(low, "present", None)
-        if present is not None:
-            live = [r for r, lits in zip(pats, self.literals)
-                    if lits is None or all(not s.isdisjoint(present) for s in lits)]
+        if isinstance(low, Haystack):
+            live = [r for r, splits in zip(pats, self._lit_splits)
+                    if splits is None or all(split_holds(x, low) for x in splits)]
         else:
             live = [r for r, lits in zip(pats, self.literals) if lits is None or literals_hold(lits, low)]
         self._live_last = (low, live)
