@@ -50,8 +50,14 @@ def load_corpus(path: Path = CORPUS) -> dict[str, dict]:
 
 
 def reviewed_keys() -> set[tuple[str, int]]:
+    """The turns the November review judged."""
+    return turn_keys(REVIEWS.glob("*.jsonl"))
+
+
+def turn_keys(files) -> set[tuple[str, int]]:
+    """(conversation id, turn) of every JSON line in `files` that names one."""
     keys = set()
-    for f in REVIEWS.glob("*.jsonl"):
+    for f in files:
         for line in f.read_text("utf-8").splitlines():
             if line.strip():
                 r = json.loads(line)

@@ -27,7 +27,7 @@ from phrasecoach import Coach
 from phrasecoach.text import customer_context
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from gold import CORPUS, GOLD, load_corpus, reviewed_keys  # noqa: E402
+from gold import CORPUS, GOLD, load_corpus, reviewed_keys, turn_keys  # noqa: E402
 
 SEED = 20261129
 VERDICTS = ("right", "borderline", "wrong")
@@ -36,14 +36,7 @@ SAFE_VERDICTS = ("good", "not-good")
 
 def used_keys() -> set[tuple[str, int]]:
     """Every turn already in a gold, judged or review file, and the November review's turns."""
-    keys = reviewed_keys()
-    for f in GOLD.glob("*.jsonl"):
-        for line in f.read_text("utf-8").splitlines():
-            if line.strip():
-                r = json.loads(line)
-                if "id" in r and "turn" in r:
-                    keys.add((r["id"], int(r["turn"])))
-    return keys
+    return reviewed_keys() | turn_keys(GOLD.glob("*.jsonl"))
 
 
 def agent_turns(convs: dict[str, dict], skip: set) -> list[tuple[str, int, str, str]]:
