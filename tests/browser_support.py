@@ -3,6 +3,7 @@ and one rule for a missing browser (skip locally, fail in CI where .ci/run insta
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -29,3 +30,16 @@ def require_browser() -> None:
         import playwright.sync_api  # noqa: F401
     except ImportError:
         missing("browser tests need Playwright for Python (pip install playwright)")
+
+
+@contextlib.contextmanager
+def chromium():
+    """Debian's chromium under Playwright, with the flags above; call require_browser() first."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

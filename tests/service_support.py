@@ -4,9 +4,11 @@ and a real uvicorn server in a thread for clients that need a socket."""
 from __future__ import annotations
 
 import contextlib
+import http.client
 import socket
 import threading
 import time
+import urllib.parse
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -103,3 +105,17 @@ def serve_process(env: dict | None = None, args: Sequence[str] = (), cwd=None, r
                 proc.kill()
                 proc.wait(5)
         log.close()
+
+
+def send(base: str, method: str, path: str, body: bytes | None = None, headers: dict | None = None, *,
+         timeout: float = 60, errors: str = "strict"):
+    """(status, headers, body text) for raw bytes sent as they are, over a fresh connection.
+    `errors` is how the body is decoded: "strict" also asserts the server wrote valid UTF-8."""
+    u = urllib.parse.urlsplit(base)
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
+    try:
+        c.request(method, path, body=body, headers=headers or {})
+        r = c.getresponse()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read().decode("utf-8", errors)
+    finally:
+        c.close()

@@ -7,7 +7,6 @@ with LanguageTool's status. Every code in an answer is one `phrasecoach.errors` 
 
 from __future__ import annotations
 
-import http.client
 import json
 import re
 import urllib.parse
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from service_support import make_app, running_server
+from service_support import make_app, running_server, send
 
 DOB = "Date of birth?"
 ERRORS_DOC = Path(__file__).resolve().parents[1] / "src" / "phrasecoach" / "errors.py"
@@ -26,18 +25,6 @@ HTTP_DOC = Path(__file__).resolve().parents[1] / "docs" / "http.md"
 def base():
     with running_server(make_app(max_batch=100)) as url:
         yield url
-
-
-def send(base: str, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
-    """(status, headers, body text) for raw bytes sent as they are."""
-    u = urllib.parse.urlsplit(base)
-    c = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
-    try:
-        c.request(method, path, body=body, headers=headers or {})
-        r = c.getresponse()
-        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read().decode("utf-8")
-    finally:
-        c.close()
 
 
 def json_error(base, path, raw: bytes):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from browser_support import CHROMIUM, CHROMIUM_ARGS, require_browser
+from browser_support import chromium, require_browser
 from service_support import serve_process
 
 require_browser()
@@ -29,11 +29,8 @@ def base():
 
 @pytest.fixture(scope="module")
 def browser():
-    pw = sync_api.sync_playwright().start()
-    b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-    yield b
-    b.close()
-    pw.stop()
+    with chromium() as b:
+        yield b
 
 
 def test_the_page_runs_with_no_csp_violation(browser, base):

@@ -22,6 +22,7 @@ import pytest
 from phrasecoach.config import load_settings
 from phrasecoach.errors import ConfigError
 from phrasecoach.service import static_dir
+import service_support
 from service_support import free_port, make_app, running_server, serve_process
 
 PHRASECOACH = Path(sys.executable).with_name("phrasecoach")
@@ -29,14 +30,7 @@ DOB = "Date of birth?"
 
 
 def send(base: str, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
-    u = urllib.parse.urlsplit(base)
-    c = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
-    try:
-        c.request(method, path, body=body, headers=headers or {})
-        r = c.getresponse()
-        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read().decode("utf-8", "replace")
-    finally:
-        c.close()
+    return service_support.send(base, method, path, body, headers, timeout=30, errors="replace")
 
 
 # ---- a key setting that names no key -------------------------------------------------------------

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-FIXTURE = Path(__file__).parent / "fixtures" / "transcripts" / "qa_small.jsonl"
+from transcripts_support import FIXTURE, many_conversations
 CMD = [sys.executable, "-m", "phrasecoach.cli", "score"]
 
 
@@ -187,16 +187,6 @@ def test_csv_conversation_split_over_the_file_is_reported_whole_from_stdin_too(t
 
 # ---- a worker killed with SIGKILL ---------------------------------------------------------------
 
-def _many(path: Path, copies: int) -> Path:
-    lines = FIXTURE.read_text(encoding="utf-8").splitlines()
-    with open(path, "w", encoding="utf-8") as f:
-        for k in range(copies):
-            for line in lines:
-                obj = json.loads(line)
-                obj["id"] = f"{obj['id']}-{k}"
-                f.write(json.dumps(obj) + "\n")
-    return path
-
 
 def _children(pid: int) -> list[int]:
     r = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
@@ -212,7 +202,7 @@ def _kill_group(pid: int) -> None:
 
 @pytest.mark.parametrize("again", [False, True], ids=["killed-once", "killed-again-on-retry"])
 def test_a_killed_worker_costs_at_most_its_chunk_and_the_run_is_published(tmp_path, again):
-    src = _many(tmp_path / "in.jsonl", 2000)  # 10,000 conversations, about 16 chunks
+    src = many_conversations(tmp_path / "in.jsonl", 2000)  # 10,000 conversations, about 16 chunks
     out = tmp_path / "qa"
     p = subprocess.Popen([*CMD, src, "--out", out, "--workers", "2"], stdout=subprocess.DEVNULL,
                          stderr=subprocess.PIPE, text=True, start_new_session=True)

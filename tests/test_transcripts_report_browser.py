@@ -9,15 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from browser_support import CHROMIUM, CHROMIUM_ARGS, require_browser
+from browser_support import chromium, require_browser
+from transcripts_support import FIXTURE
 
-FIXTURE = Path(__file__).parent / "fixtures" / "transcripts" / "qa_small.jsonl"
 SECTIONS = ["Summary", "How to read this report", "Score distribution", "Findings by category",
             "Per agent", "Rules that fire most", "Score trend by week", "Skipped records"]
 
 
 require_browser()
-from playwright.sync_api import sync_playwright  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -37,10 +36,8 @@ def report(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def _open(browser, report: Path, width: int):

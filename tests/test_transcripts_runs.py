@@ -19,20 +19,8 @@ from pathlib import Path
 
 import pytest
 
-FIXTURE = Path(__file__).parent / "fixtures" / "transcripts" / "qa_small.jsonl"
+from transcripts_support import FIXTURE, many_conversations
 CMD = [sys.executable, "-m", "phrasecoach.cli", "score"]
-
-
-def _many(path: Path, copies: int) -> Path:
-    """The fixture's conversations `copies` times over, each with its own id."""
-    lines = FIXTURE.read_text(encoding="utf-8").splitlines()
-    with open(path, "w", encoding="utf-8") as f:
-        for k in range(copies):
-            for line in lines:
-                obj = json.loads(line)
-                obj["id"] = f"{obj['id']}-{k}"
-                f.write(json.dumps(obj) + "\n")
-    return path
 
 
 # ---- progress bar ------------------------------------------------------------------------------
@@ -61,7 +49,7 @@ def _run_on_pty(args: list, size: tuple[int, int] | None) -> tuple[int, str]:
 
 @pytest.mark.parametrize("size", [(30, 100), None], ids=["100-columns", "size-0x0"])
 def test_progress_bar_on_a_terminal(tmp_path, size):
-    src = _many(tmp_path / "in.jsonl", 300)  # 1,500 conversations
+    src = many_conversations(tmp_path / "in.jsonl", 300)  # 1,500 conversations
     code, err = _run_on_pty([src, "--out", tmp_path / "qa"], size)
     assert code == 0, err
     assert "\r" in err and "  0%|" in err, err[:500]
@@ -135,7 +123,7 @@ def _start_and_wait_for_output(src: Path, out: Path, workers: int) -> subprocess
 ], ids=["ctrl-c-2-workers", "sigterm-main-2-workers", "sigterm-1-worker"])
 def test_interrupted_run_publishes_nothing_and_leaves_no_process(tmp_path, sig, to_group,
                                                                  workers, code):
-    src = _many(tmp_path / "in.jsonl", 2000)  # 10,000 conversations: minutes of work
+    src = many_conversations(tmp_path / "in.jsonl", 2000)  # 10,000 conversations: minutes of work
     out = tmp_path / "qa"
     p = _start_and_wait_for_output(src, out, workers)
     (os.killpg if to_group else os.kill)(p.pid, sig)
@@ -153,7 +141,7 @@ def test_interrupted_run_publishes_nothing_and_leaves_no_process(tmp_path, sig, 
 
 
 def test_a_killed_run_leaves_only_partial_files_and_no_worker(tmp_path):
-    src = _many(tmp_path / "in.jsonl", 2000)
+    src = many_conversations(tmp_path / "in.jsonl", 2000)
     out = tmp_path / "qa"
     (out).mkdir()
     (out / "summary.json").write_text('{"status": "complete", "from": "an older run"}')
@@ -183,7 +171,7 @@ def test_input_is_streamed_not_read_ahead(tmp_path, monkeypatch, workers):
     from phrasecoach.transcripts import runner
     from phrasecoach.transcripts.aggregate import Aggregator
 
-    src = _many(tmp_path / "in.jsonl", 500)  # 2,500 conversations
+    src = many_conversations(tmp_path / "in.jsonl", 500)  # 2,500 conversations
     state = {"read": 0, "done": 0, "lag": 0}
     real_read, real_add = runner.read_file, Aggregator.add
 

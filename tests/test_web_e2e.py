@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from browser_support import CHROMIUM, CHROMIUM_ARGS, missing, require_browser
+from browser_support import chromium, missing, require_browser
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOT = ROOT / "docs" / "img" / "agent-page.png"
@@ -91,11 +91,8 @@ def server():
 
 @pytest.fixture(scope="module")
 def browser():
-    pw = sync_api.sync_playwright().start()
-    b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-    yield b
-    b.close()
-    pw.stop()
+    with chromium() as b:
+        yield b
 
 
 def _open(browser, url):
