@@ -145,22 +145,22 @@ class Coach:
         self._lex_rules = [r for r in self.rules if not r.needs_parse]
         # Phrase rules are found through one index of their forms' words (kinds.phrases);
         # the others are tried one by one behind their own key test.
-        self._phrase_index: dict[str, list[tuple[CompiledRule, frozenset[str]]]] = {}
+        phrase_index: dict[str, list[tuple[CompiledRule, frozenset[str]]]] = {}
         for r in self._lex_rules:
             if r.kind == "phrases":
                 for key, words in phrase_key_sets(r.spec.match.phrases):
-                    self._phrase_index.setdefault(key, []).append((r, words))
+                    phrase_index.setdefault(key, []).append((r, words))
         # per key, per rule, the word sets that select it; one whose words hold another's of
         # the same rule adds nothing
         self._phrase_by_key: dict[str, list[tuple[CompiledRule, list[frozenset[str]]]]] = {}
-        for key, entries in self._phrase_index.items():
+        for key, entries in phrase_index.items():
             by_rule: dict[str, tuple[CompiledRule, list[frozenset[str]]]] = {}
             for r, words in sorted(entries, key=lambda e: (len(e[1]), sorted(e[1]))):
                 sets = by_rule.setdefault(r.id, (r, []))[1]
                 if not any(w <= words for w in sets):
                     sets.append(words)
             self._phrase_by_key[key] = list(by_rule.values())
-        self._phrase_keys = frozenset(self._phrase_index)
+        self._phrase_keys = frozenset(self._phrase_by_key)
         self._other_lex = [r for r in self._lex_rules if r.kind != "phrases"]
         self._parse_rules = [r for r in self.rules if r.needs_parse]
         # every literal a rule's gate or regexes require, found in one pass per text

@@ -146,28 +146,36 @@ def judged_files(gold: Path) -> list[Path]:
     return sorted(Path(gold).glob("judged*.jsonl"))
 
 
-def judged_tally(coach, files, corpus: Path) -> Tally:
-    """Per rule: the hand-judged corpus findings (files of {id, turn, rule, start, end, verdict})
-    that the rule still produces; a finding the rules no longer make is not counted."""
-    t = Tally()
-    rows = [json.loads(x) for f in files if Path(f).is_file()
+def _judged_rows(files) -> list[dict]:
+    """Every JSON line of the files of hand-judged rows (ids, offsets, verdicts) that exist."""
+    return [json.loads(x) for f in files if Path(f).is_file()
             for x in Path(f).read_text("utf-8").splitlines() if x.strip()]
-    if not rows:
-        return t
-    want = {r["id"] for r in rows}
-    convs = read_conversations(corpus, want)
-    conv_rules = {r.id for r in coach.rules if r.kind == "conversation"}
-    found = _conversation_found(coach, convs, [r for r in rows if r["rule"] in conv_rules])
-    rows = [r for r in rows if r["rule"] not in conv_rules] + [
-        {**r, "start": 0, "end": 0} for r in rows if r["rule"] in conv_rules]
-    keys = sorted({(r["id"], r["turn"]) for r in rows if r["rule"] not in conv_rules})
+
+
+def _judged_reports(coach, convs: dict[str, dict], rows: list[dict]) -> dict[tuple[str, int], object]:
+    """The coach's report on each judged agent turn, checked with the customer's message before it."""
+    keys = sorted({(r["id"], r["turn"]) for r in rows})
     texts = [convs[i]["turns"][k]["text"] for i, k in keys]
     ctxs = [customer_context(convs[i]["turns"], k) or None for i, k in keys]
-    for key, rep in zip(keys, coach.check_many(texts, contexts=ctxs)):
-        for f in (*rep.findings, *rep.strengths):
-            found.add((*key, f.rule, f.start, f.end))
+    return dict(zip(keys, coach.check_many(texts, contexts=ctxs)))
+
+
+def judged_tally(coach, files, corpus: Path) -> Tally:
+    """Per rule: the hand-judged corpus findings (files of {id, turn, rule, start, end, verdict})
+    that the rule still produces; a finding the rules no longer make is not counted. A
+    conversation rule (PC701) is judged per agent turn, whatever its row's offsets."""
+    t = Tally()
+    rows = _judged_rows(files)
+    if not rows:
+        return t
+    convs = read_conversations(corpus, {r["id"] for r in rows})
+    conv_rules = {r.id for r in coach.rules if r.kind == "conversation"}
+    found = _conversation_found(coach, convs, [r for r in rows if r["rule"] in conv_rules])
+    for key, rep in _judged_reports(coach, convs, [r for r in rows if r["rule"] not in conv_rules]).items():
+        found |= {(*key, f.rule, f.start, f.end) for f in (*rep.findings, *rep.strengths)}
     for r in rows:
-        if (r["id"], r["turn"], r["rule"], r["start"], r["end"]) in found:
+        at = (0, 0) if r["rule"] in conv_rules else (r["start"], r["end"])
+        if (r["id"], r["turn"], r["rule"], *at) in found:
             getattr(t, r["verdict"])[r["rule"]] += 1
     return t
 
@@ -193,20 +201,13 @@ def safe_tally(coach, files, corpus: Path) -> Tally:
     verdict: good|not-good}) that the rules still offer as safe, word for word: good ones count
     as right. A rewrite no longer offered, or no longer safe, is not counted."""
     t = Tally()
-    rows = [json.loads(x) for f in files if Path(f).is_file()
-            for x in Path(f).read_text("utf-8").splitlines() if x.strip()]
+    rows = _judged_rows(files)
     if not rows:
         return t
     convs = read_conversations(corpus, {r["id"] for r in rows})
-    keys = sorted({(r["id"], r["turn"]) for r in rows})
-    texts = [convs[i]["turns"][k]["text"] for i, k in keys]
-    ctxs = [customer_context(convs[i]["turns"], k) or None for i, k in keys]
-    offered = set()
-    for key, rep in zip(keys, coach.check_many(texts, contexts=ctxs)):
-        for f in rep.findings:
-            for sug in f.suggestions:
-                if sug.applicability.value == "safe":
-                    offered.add((*key, f.rule, f.start, f.end, sug.replacement))
+    offered = {(*key, f.rule, f.start, f.end, sug.replacement)
+               for key, rep in _judged_reports(coach, convs, rows).items()
+               for f in rep.findings for sug in f.suggestions if sug.applicability.value == "safe"}
     for r in rows:
         if (r["id"], r["turn"], r["rule"], r["start"], r["end"], r["replacement"]) in offered:
             (t.right if r["verdict"] == "good" else t.wrong)[r["rule"]] += 1
