@@ -31,7 +31,9 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-def _selection_args(p: argparse.ArgumentParser) -> None:
+def selection_args(p) -> None:
+    """The rule-selection and configuration options every command shares (`check`, `rewrite`,
+    `rules`, `score`), on a parser or an argument group."""
     p.add_argument("--select", action="append", metavar="RULES",
                    help="rule ids, id prefixes, categories or pack ids to run (comma-separated)")
     p.add_argument("--ignore", action="append", metavar="RULES", help="the same, to switch off")
@@ -45,22 +47,27 @@ def _selection_args(p: argparse.ArgumentParser) -> None:
                                                     "[tool.phrasecoach] in pyproject.toml)")
 
 
-def _split(values):
+def split_list(values):
     if not values:
         return None
     return [x.strip() for v in values for x in v.split(",") if x.strip()]
 
 
-def _coach(args, level: str | None = None) -> Coach:
-    """CLI flags override the config file; --pack and --glossary add to it."""
+def selection_settings(args, level: str | None = None):
+    """Settings from selection_args: CLI flags override the config file; --pack and --glossary
+    add to it."""
     base = load_settings(args.config)
-    packs, gloss = _split(args.pack), _split(args.glossary)
-    settings = load_settings(
-        args.config, select=_split(args.select), ignore=_split(args.ignore),
+    packs, gloss = split_list(args.pack), split_list(args.glossary)
+    return load_settings(
+        args.config, select=split_list(args.select), ignore=split_list(args.ignore),
         packs=[*base.packs, *packs] if packs else None,
         glossary=[*base.glossary, *gloss] if gloss else None,
         bundled=False if args.no_bundled else None, fail_on=getattr(args, "fail_on", None),
         level=level or args.level)
+
+
+def _coach(args, level: str | None = None) -> Coach:
+    settings = selection_settings(args, level)
     coach = Coach(settings=settings)
     if level is None and settings.level == "preview":
         new = sorted(r.id for r in coach.rules if r.spec.level == "preview")
@@ -271,7 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--context", metavar="TEXT", default=None,
                    help="the customer's last message: an acronym they used is not jargon, an "
                         "instruction they asked for is not an order")
-    _selection_args(c)
+    selection_args(c)
     c.set_defaults(func=cmd_check)
 
     r = sub.add_parser("rewrite", help="print the text with suggestions applied")
@@ -280,17 +287,17 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--diff", action="store_true", help="print a unified diff instead")
     r.add_argument("--per-line", action="store_true", help="each input line is its own message")
     r.add_argument("--context", metavar="TEXT", default=None, help="the customer's last message")
-    _selection_args(r)
+    selection_args(r)
     r.set_defaults(func=cmd_rewrite)
 
     ru = sub.add_parser("rules", help="list, show or test rules")
     rsub = ru.add_subparsers(dest="rules_cmd", required=True, parser_class=_Parser)
     rl = rsub.add_parser("list", help="list the loaded rules")
     rl.add_argument("--format", choices=["text", "json"], default="text")
-    _selection_args(rl)
+    selection_args(rl)
     rs = rsub.add_parser("show", help="a rule's message, why and examples")
     rs.add_argument("id")
-    _selection_args(rs)
+    selection_args(rs)
     rt = rsub.add_parser("test", help="run a pack's own examples")
     rt.add_argument("dir", help="pack folder")
     rt.add_argument("--alone", action="store_true", help="without the bundled packs")

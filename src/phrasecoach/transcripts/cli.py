@@ -16,7 +16,7 @@ import os
 import sys
 from pathlib import Path
 
-from ..config import load_settings
+from ..cli import selection_args, selection_settings, split_list
 from ..errors import PhrasecoachError
 from .readers import (DEFAULT_AGENT_LABELS, DEFAULT_CUSTOMER_LABELS, DEFAULT_NAMES, FIELDS,
                       ReaderOptions, SpeakerMap, detect_format, expand_inputs)
@@ -79,33 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--title", default="phrasecoach QA report", help="title of report.html")
     ap.add_argument("--signals", metavar="FILE", help=argparse.SUPPRESS)  # gone: PC701's signals
     # are pack rules now (rules/core/conversation.yaml); a file given here is refused with a hint
-    sel = ap.add_argument_group("rules and configuration (as for `phrasecoach check`)")
-    sel.add_argument("--select", action="append", metavar="RULES")
-    sel.add_argument("--ignore", action="append", metavar="RULES")
-    sel.add_argument("--pack", action="append", metavar="DIR")
-    sel.add_argument("--glossary", action="append", metavar="FILE")
-    sel.add_argument("--no-bundled", action="store_true")
-    sel.add_argument("--level", choices=["default", "picky", "preview"], default=None,
-                     help="picky also runs the less certain rules, missed acknowledgment (PC701) "
-                          "among them")
-    sel.add_argument("--config", metavar="FILE")
+    selection_args(ap.add_argument_group("rules and configuration (as for `phrasecoach check`)"))
     return ap
-
-
-def _split(values) -> list[str] | None:
-    if not values:
-        return None
-    return [x.strip() for v in values for x in v.split(",") if x.strip()]
-
-
-def _settings(args):
-    base = load_settings(args.config)
-    packs, gloss = _split(args.pack), _split(args.glossary)
-    return load_settings(
-        args.config, select=_split(args.select), ignore=_split(args.ignore),
-        packs=[*base.packs, *packs] if packs else None,
-        glossary=[*base.glossary, *gloss] if gloss else None,
-        bundled=False if args.no_bundled else None, level=args.level)
 
 
 # spaCy's matrix maths runs fastest here with one BLAS thread per process: N workers already
@@ -180,8 +155,8 @@ def _score_main(argv: list[str]) -> int:
     if args.batch_size < 1:
         ap.error("--batch-size must be 1 or more")
     try:
-        speakers = SpeakerMap(_split([args.agent_labels]) if args.agent_labels else None,
-                              _split([args.customer_labels]) if args.customer_labels else None)
+        speakers = SpeakerMap(split_list([args.agent_labels]) if args.agent_labels else None,
+                              split_list([args.customer_labels]) if args.customer_labels else None)
     except ValueError as e:
         ap.error(str(e))
     out = Path(args.out)
@@ -192,7 +167,7 @@ def _score_main(argv: list[str]) -> int:
     from .signals import load_signals
 
     try:
-        settings = _settings(args)
+        settings = selection_settings(args)
         load_signals(args.signals)  # fail fast, in this process, on a bad signal file
         from ..engine import Coach
 
