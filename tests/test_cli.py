@@ -340,7 +340,7 @@ def test_rules_list(cli):
     assert pc404.split()[3] == "default"
     assert "bare-noun-request" in pc101
     pc103 = next(ln for ln in body if ln.startswith("PC103"))
-    assert pc103.split()[3] == "picky"
+    assert pc103.split()[3] == "preview"
     assert pc101.endswith(rules()["PC101"].spec.message)
 
 
