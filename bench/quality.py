@@ -10,7 +10,11 @@ The sets (docs/quality.md says how each was made):
   tuned on them, frozen. The figure to quote. Read in aggregate only.
 - `gold-dev`: 1,211 more real turns, annotated the same way; rules are tuned on them.
 - `judged`: corpus findings drawn at random per rule and judged by hand (tests/data/gold/judged*.jsonl).
-- `blind`: sentences written from docs/annotation.md by someone who never saw the rules. Aggregate only.
+- `blind`, `blind-2`: sentences and short transcripts written from docs/annotation.md by someone who
+  never saw the rules (blind-2 later, before the rule work of 2026-11-29). Aggregate only.
+- `written`: sentences and transcripts written the same way by two more writers, then tuned on
+  (dev data: `--errors` lists its items). It says how the rules do on other people's wording
+  they were fitted to, not on new wording.
 - `sentences`: tests/data/devset.jsonl, written by the rules' authors. Secondary: the rules were
   tuned on it, so it says little about anyone else's text.
 
@@ -35,9 +39,23 @@ from phrasecoach.levels import LEVELS, MEASURED_FILE, MIN_JUDGED, MIN_LOWER_BOUN
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "transcripts.jsonl"
 GOLD = ROOT / "tests" / "data" / "gold"
-BLIND = ROOT / "tests" / "data" / "blind" / "sentences.jsonl"
-BLIND_TRANSCRIPTS = ROOT / "tests" / "data" / "blind" / "transcripts.jsonl"
-SENTENCES = ROOT / "tests" / "data" / "devset.jsonl"
+DATA = ROOT / "tests" / "data"
+SENTENCES = DATA / "devset.jsonl"
+# sentence sets: name -> (file, title, dev: may its items be listed by --errors)
+SENTENCE_SETS = {
+    "sentences": (SENTENCES, "tests/data/devset.jsonl, written by the rules' authors", True),
+    "written": (DATA / "written" / "sentences.jsonl",
+                "tests/data/written/, written from the guide by helpers, then tuned on", True),
+    "blind": (DATA / "blind" / "sentences.jsonl", "written from docs/annotation.md alone; aggregate only", False),
+    "blind-2": (DATA / "blind-2" / "sentences.jsonl",
+                "written from docs/annotation.md alone, 2026-11-29; aggregate only", False),
+}
+# transcripts with missed-acknowledgment labels: (name shown, file, dev)
+TRANSCRIPT_SETS = (
+    ("written transcripts (tuned on)", DATA / "written" / "transcripts.jsonl", True),
+    ("blind transcripts (aggregate only)", DATA / "blind" / "transcripts.jsonl", False),
+    ("blind-2 transcripts (aggregate only)", DATA / "blind-2" / "transcripts.jsonl", False),
+)
 JUDGED = judged_files(GOLD)  # corpus findings judged by hand (goldset.judged_files says which)
 # safe rewrites judged good or not by hand (bench/review.py draw --safe)
 SAFE_JUDGED = tuple(sorted(GOLD.glob("safe-judged*.jsonl")))
@@ -148,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--errors", action="store_true",
                     help="list false alarms and misses on the dev sets (never holdout or blind)")
     ap.add_argument("--record", action="store_true", help=f"write rules/core/{MEASURED_FILE}")
-    ap.add_argument("--sets", default="sentences,gold-dev,gold-holdout,blind,missed-ack,safe",
+    ap.add_argument("--sets", default="sentences,written,gold-dev,gold-holdout,blind,blind-2,missed-ack,safe",
                     help="which sets to run (comma-separated)")
     ap.add_argument("--json", metavar="FILE", help="also write the summary figures as JSON")
     args = ap.parse_args(argv)
@@ -157,12 +175,13 @@ def main(argv: list[str] | None = None) -> int:
     rule_level = {r.id: r.spec.level for r in coach.rules}
     t0 = time.perf_counter()
     summary: dict = {}
-    if "sentences" in sets:
+    for name, (path, title, dev) in SENTENCE_SETS.items():
+        if name not in sets or not path.is_file():
+            continue
         for lv in ("default", "picky"):
-            res = sentence_eval(Coach(level=lv), sentence_rows(SENTENCES))
-            summary[f"sentences-{lv}"] = print_sentences(
-                f"sentences (tests/data/devset.jsonl, written by the rules' authors), level {lv}", res)
-            if args.errors and lv == "picky":
+            res = sentence_eval(Coach(level=lv), sentence_rows(path))
+            summary[f"{name}-{lv}"] = print_sentences(f"{name} ({title}), level {lv}", res)
+            if args.errors and dev and lv == "picky":
                 for kind, cat, text, what in res["errors"]:
                     print(f"  {kind} {cat:<11} {text!r} {what if what else ''}")
     if not CORPUS.is_file():
@@ -181,13 +200,8 @@ def main(argv: list[str] | None = None) -> int:
         turns = load_gold(GOLD / "holdout.jsonl", CORPUS)
         summary["gold-holdout"] = print_turns("gold-holdout (frozen; aggregate only)", len(turns),
                                               evaluate(coach, turns, rule_level))
-    if "blind" in sets and BLIND.is_file():
-        for lv in ("default", "picky"):
-            res = sentence_eval(Coach(level=lv), sentence_rows(BLIND))
-            summary[f"blind-{lv}"] = print_sentences(
-                f"blind (written from docs/annotation.md alone; aggregate only), level {lv}", res)
     if "missed-ack" in sets:
-        summary["missed-ack"] = print_missed_ack(coach)
+        summary["missed-ack"] = print_missed_ack(coach, errors=args.errors)
     if "safe" in sets and CORPUS.is_file() and SAFE_JUDGED:
         summary["safe"] = print_safe(coach)
     if args.rules or args.record:
@@ -227,26 +241,30 @@ def print_safe(coach: Coach) -> dict:
     return {"judged": n, "good": good, "share": share, "low": lo}
 
 
-def print_missed_ack(coach: Coach) -> dict:
-    """PC701 (missed acknowledgment, QA scoring) on the gold turns and the blind transcripts."""
+def print_missed_ack(coach: Coach, errors: bool = False) -> dict:
+    """PC701 (missed acknowledgment, QA scoring) on the gold turns and the written transcripts."""
     out = {}
     sets = []
     if CORPUS.is_file():
         for split in ("dev", "holdout"):
-            sets.append((f"gold-{split} (real turns)", missed_ack_items(GOLD / f"{split}.jsonl", CORPUS)))
-    if BLIND_TRANSCRIPTS.is_file():
-        rows = [json.loads(x) for x in BLIND_TRANSCRIPTS.read_text("utf-8").splitlines() if x.strip()]
-        sets.append(("blind transcripts (aggregate only)",
-                     [(r["turns"], {i: i in set(r["missed"]) for i, t in enumerate(r["turns"])
-                                    if t["speaker"] == "agent"}) for r in rows]))
+            sets.append((f"gold-{split} (real turns)", missed_ack_items(GOLD / f"{split}.jsonl", CORPUS), False))
+    for name, path, dev in TRANSCRIPT_SETS:
+        if path.is_file():
+            rows = [json.loads(x) for x in path.read_text("utf-8").splitlines() if x.strip()]
+            sets.append((name, [(r["turns"], {i: i in set(r["missed"]) for i, t in enumerate(r["turns"])
+                                              if t["speaker"] == "agent"}) for r in rows], dev))
     print("\nmissed acknowledgment (PC701, as `phrasecoach score` applies it), per labelled agent turn")
-    for name, items in sets:
-        t = missed_ack_tally(coach, items)
+    for name, items, dev in sets:
+        mistakes = [] if errors and dev else None
+        t = missed_ack_tally(coach, items, mistakes)
         p = t["tp"] / (t["tp"] + t["fp"]) if t["tp"] + t["fp"] else float("nan")
         r = t["tp"] / (t["tp"] + t["fn"]) if t["tp"] + t["fn"] else float("nan")
         print(f"  {name:<36} precision {_fmt(p)}  recall {_fmt(r)}   tp {t['tp']} fp {t['fp']} "
               f"fn {t['fn']} tn {t['tn']}" + (f" (skipped {t['skipped']})" if t["skipped"] else ""))
         out[name] = {"precision": p, "recall": r, **t}
+        for kind, turns, i in mistakes or ():
+            before = next((t["text"] for t in reversed(turns[:i]) if t["speaker"] != "agent"), "")
+            print(f"    {kind} customer: {before!r}\n       agent:    {turns[i]['text']!r}")
     return out
 
 

@@ -259,9 +259,10 @@ def conversation_tally(coach, items, into: Tally | None = None) -> Tally:
     return t
 
 
-def missed_ack_tally(coach, items) -> Counter:
+def missed_ack_tally(coach, items, mistakes: list | None = None) -> Counter:
     """PC701 against labels: items are (turns as {speaker, text}, {agent turn index: missed?}).
-    Each conversation is scored up to its last labelled turn; returns tp, fp, fn, tn."""
+    Each conversation is scored up to its last labelled turn; returns tp, fp, fn, tn. A list
+    given as `mistakes` receives ("FP" | "FN", turns, agent turn index) for dev sets' error lists."""
     from .errors import PhrasecoachError
 
     out = Counter()
@@ -277,4 +278,6 @@ def missed_ack_tally(coach, items) -> Counter:
         for i, missed in labels.items():
             hit = i in flagged
             out["tp" if hit and missed else "fp" if hit else "fn" if missed else "tn"] += 1
+            if mistakes is not None and hit != missed:
+                mistakes.append(("FP" if hit else "FN", turns, i))
     return out
