@@ -452,8 +452,17 @@ def test_glossary_expansion(text, rewritten):
 
 
 def test_glossary_terms_in_capitals_match_case_sensitively():
-    assert coach().check("your rma was approved").findings == ()
+    # in lower case only where that form is no English word: "tat" and "sop" are words
+    assert coach().check("that's just tat, honestly").findings == ()
+    assert coach().check("a sop to the critics").findings == ()
     assert coach().check("Your RMA (return authorization) number is 5561.").findings == ()
+
+
+def test_an_acronym_typed_in_lower_case_is_expanded_with_its_capitals():
+    report = coach().check("your rma was approved")
+    assert [(f.rule, f.text) for f in report.findings] == [("PC501", "rma")]
+    assert report.rewritten == "your return authorization (RMA) was approved"
+    assert coach().check(report.rewritten).findings == ()
 
 
 def test_lower_case_glossary_phrase_with_a_digit_matches_in_any_case():

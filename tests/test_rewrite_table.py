@@ -7,6 +7,8 @@ tests/data/rewrites.jsonl, one JSON object a line:
              not-a-request
     domain   where such a message is sent (banking, telecom, airline, retail, healthcare, ...)
     text     the agent's message, exactly (line ends, spacing and emoji included)
+             (softened: a please-request, a request by the guide and not flagged; PC103, which
+             asks for questions instead, is a preview rule)
     rewrite  the exact text `Coach().rewrite(text)` must give, or null: no safe rewrite, the
              text must come back unchanged
     unsafe   (optional) the exact text `Coach().rewrite(text, "unsafe")` must give
@@ -77,7 +79,7 @@ def test_rewrite(coach: Coach, row: dict):
         assert coach.rewrite(unsafe, "unsafe").rewritten == unsafe
     report = coach.check(text)
     command = [f for f in report.findings if f.category == "command"]
-    if row["kind"] == "not-a-request":
+    if row["kind"] in ("not-a-request", "softened"):  # a please-request is a request (docs/annotation.md)
         assert not command, [(f.rule, f.text) for f in command]
     else:
         assert command, "the request is not flagged"

@@ -34,7 +34,20 @@ from .frequency import zipf  # imported by name: the bench empties this module's
 # "MP3" are names of things), an acronym with a lower-case prefix ("eTCV"), capitals ("WMS").
 _TOKEN = re.compile(r"(?<![\w*^@#/.\-&'’~])(?:(?P<code>[A-Z]{2,5}-?(?:0\d*|[1-9]\d{3,}))"
                     r"|(?P<mixed>[a-z]{1,2}[A-Z][A-Z&]{1,5})(?:s|'s|’s)?"
-                    r"|(?P<caps>[A-Z][A-Z&]{1,5})(?:s|'s|’s)?)(?![\w\-&])")
+                    r"|(?P<snake>[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)"
+                    r"|(?P<amp>[A-Z]{1,3}(?:&amp;|&)[A-Z]{1,3})(?:s|'s|’s)?"
+                    r"|(?P<caps>[A-Z][A-Z&]{1,5})(?:s|'s|’s)?"
+                    r"|(?P<tier>(?:[LPT]|SEV|Sev|sev)-?[0-4]|(?:SEV|Sev|sev)\s[0-4]))(?![\w\-&])")
+# A support tier or a priority ("L2", "T2", "P1", "Sev 2") is team shorthand where work is handed
+# to it or raised as it: "escalated to L2", "with T2 now", "open a P2", "our L2 team". "T5" and
+# "P2" are also terminals and car parks, so without such words, or where the message is about
+# travel (then only a team word after counts), they are left alone.
+_TIER_BEFORE = re.compile(r"\b(?:(?:escalat\w*|pass\w*|sen[dt]\w*|rais\w*|transferr?\w*|forward\w*|"
+                          r"refer\w*|hand\w*|assign\w*|mov\w*|bump\w*|push\w*|rout\w*)\s+"
+                          r"(?:(?:it|this|that|them|you|your\s+\w+|the\s+\w+)\s+)?(?:up\s+)?(?:to|with)|"
+                          r"with|by|as|open\w*|log\w*|rais\w*)\s+(?:(?:a|an|the|our)\s+)?$", re.I)
+_TIER_AFTER = re.compile(r"\s*(?:team|support|agents?|engineers?|techs?|technicians?|queue|desk|"
+                         r"specialists?|incident|ticket|case|escalation|priority|issue|outage)\b", re.I)
 _CODE_AFTER = re.compile(r"\s?-?\d{1,5}\b")  # matched at the acronym's end (pos), not on a copy of the rest
 # Right before a code: it is the reference the customer was given, said as one.
 _REFERENCE_BEFORE = re.compile(
@@ -166,7 +179,8 @@ def _explained(text: str, term: str) -> bool:
                  rf"|\b{t}\s+(?:is|are)\s+(?:a|an|the)\s+(?!same\b)(?:\w+\s+){{1,3}}(?:that|which|who)\b"
                  rf"|\b{t},\s+(?:which|who)\b", text):
         return True
-    return term.upper() in _initials(text)
+    # "T&S" is left to `_spelled_out`: its own letters, with the "&", are a run of initials
+    return "&" not in term and term.upper() in _initials(text)
 
 
 # Words that an acronym's initials may leave out: "Department of Transportation" is DOT or DT.
@@ -229,13 +243,20 @@ class UnexplainedAcronym(Detector):
         # Fewest letters in an acronym in capitals: two-letter ones are mostly initials, states
         # and airline codes ("TJ", "NY", "DL"), so they are left alone unless this says 2.
         min_letters: int = Field(3, ge=2, le=6)
-        # caps: "WMS"; code: a record id such as "KB0042"; mixed: "eTCV".
-        shapes: list[Literal["caps", "code", "mixed"]] = ["caps", "code", "mixed"]
+        # caps: "WMS"; code: a record id such as "KB0042"; mixed: "eTCV"; amp: an acronym with
+        # an ampersand ("T&S"); tier: a support tier or priority ("L2", "P1"); snake: a status
+        # code in capitals joined by underscores ("PENDING_REVIEW").
+        shapes: list[Literal["caps", "code", "mixed", "amp", "tier", "snake"]] = [
+            "caps", "code", "mixed", "amp", "tier", "snake"]
         allow: list[str] = []  # known acronyms that general English frequency misjudges
+        # Acronyms with an ampersand that customers know ("T&C", "Q&A", "B&B"): word frequency
+        # cannot judge these (wordfreq splits them at the "&"), so they are listed.
+        known_amp: list[str] = []
 
     def __init__(self, options, ctx):
         super().__init__(options, ctx)
         self.allow = {a.upper() for a in options.allow}
+        self.known_amp = {a.upper() for a in options.known_amp}
         self.glossary_upper = {k for k in ctx.glossary if k.isupper()}
         self.known_zipf = options.known_zipf
         self.min_letters = options.min_letters
@@ -261,6 +282,12 @@ class UnexplainedAcronym(Detector):
                 ok = self._caps_ok(text, term, s, e)
             elif shape == "code":
                 ok = self._code_ok(text, term, s, e)
+            elif shape == "amp":
+                ok = self._amp_ok(text, term, s, e)
+            elif shape == "tier":
+                ok = self._tier_ok(text, term, s, e)
+            elif shape == "snake":
+                ok = term in self.allow or _explained_in(text, term)
             else:  # "eTCV": the capitals judged as an acronym, the whole as a word ("iOS")
                 caps = term.lstrip("abcdefghijklmnopqrstuvwxyz")
                 ok = (len(caps) < self.min_letters or zipf(term) >= self.known_zipf
@@ -296,6 +323,24 @@ class UnexplainedAcronym(Detector):
         return (zipf(term) >= self.known_zipf or is_english_word(term) or _shouting(text, s, e)
                 or _explained_in(text, term))
 
+    def _amp_ok(self, text: str, term: str, s: int, e: int) -> bool:
+        """"T&S review" is shorthand; "T&Cs", "B&B" and "M&S" are known to customers."""
+        plain = term.replace("&amp;", "&")
+        return (plain in self.known_amp or plain in self.allow or plain in self.glossary_upper
+                or _shouting(text, s, e) or _signoff(text, s, e) or _explained_in(text, term)
+                or _spelled_out(text, plain.replace("&", "")))
+
+    def _tier_ok(self, text: str, term: str, s: int, e: int) -> bool:
+        """"escalated to L2", "with T2 now", "open a P2" are shorthand; "at T5", "the T2 bus"
+        and "P2 car park" are places."""
+        if _NAME_AFTER.match(text, e) or _explained_in(text, term):
+            return True
+        if _TIER_AFTER.match(text, e):
+            return False
+        if _mentions(text, "travel", _TRAVEL):
+            return True  # "T5", "P2": terminals and car parks where travel is the topic
+        return _TIER_BEFORE.search(text, max(0, s - 50), s) is None
+
     def _code_ok(self, text: str, term: str, s: int, e: int) -> bool:
         if _REFERENCE_BEFORE.search(text, max(0, s - 40), s) or _POSTCODE_AFTER.match(text, e):
             return True  # the reference the customer was given: "ticket INC123456"
@@ -303,6 +348,13 @@ class UnexplainedAcronym(Detector):
                 and _mentions(text, "travel", _TRAVEL):
             return True  # a flight number: "DL1726", "BA0048 has landed"
         return term in self.allow or zipf(term) >= self.known_zipf or _explained_in(text, term)
+
+
+def _spelled_out(text: str, letters: str) -> bool:
+    """Capitalised words whose initials are `letters`, "and" or "&" allowed between them:
+    "Trust and Safety" spells out "T&S" (the acronym's own letters are not words)."""
+    rx = r"\s+(?:(?:and|&|of|the|for)\s+)?".join(rf"{re.escape(c)}[a-z]+" for c in letters)
+    return re.search(rf"\b{rx}\b", text) is not None
 
 
 def _signoff(text: str, s: int, e: int) -> bool:
@@ -331,6 +383,8 @@ class GlossaryTerm(Detector):
             esc = r"\s+".join(re.escape(w) for w in term.split())
             if _acronymish(term):
                 parts.append(rf"(?-i:{esc})")
+                if _typed_lower(term):
+                    parts.append(rf"(?-i:{esc.lower()})")  # typed in chat: "your rma number"
             else:
                 parts.append(esc)
         self.rx = (re.compile(rf"(?<![\w*^@#/.\-&])(?:{'|'.join(parts)})(?![\w\-&])", re.I)
@@ -368,6 +422,8 @@ class GlossaryTerm(Detector):
                         else f"{plain} ({m.group()})")
             else:
                 repl = plain
+            if acronymish and m.group().islower():
+                repl = repl.replace(f"({m.group()}", f"({key}")  # "return authorization (RMA)"
             if at_start:
                 repl = repl[:1].upper() + repl[1:]
             out.append(Match(m.start(), m_end, groups={"term": m.group(), "plain": plain},
@@ -382,7 +438,15 @@ _NEXT_WORD = re.compile(r"\s+([A-Za-z]+)\b")
 
 # After a code, a word that makes it the name of a route, vehicle or place, not team shorthand.
 _NAME_AFTER = re.compile(r"\s+(?:bus|buses|train|trains|tram|route|road|motorway|highway|platform|"
-                         r"terminal|station|stop|shuttle|coach|building|car|model|engine)\b", re.I)
+                         r"terminal|station|stop|shuttle|coach|building|car|model|engine|parking|level|floor|"
+                         r"gate|lounge|entrance|exit|carriage|visa|licen[cs]e)\b", re.I)
+
+
+def _typed_lower(term: str) -> bool:
+    """An acronym of three or more capitals that is matched in lower case too ("rma", "sla"):
+    only where the lower-case form is no English word ("sop", "tat") nor common in print."""
+    return (term.isalpha() and term.isupper() and len(term) >= 3
+            and not is_english_word(term.lower()) and zipf(term.lower()) < 3.2)
 
 
 def _acronymish(term: str) -> bool:

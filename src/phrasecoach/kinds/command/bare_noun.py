@@ -27,7 +27,16 @@ _CLAUSE_WORDS = re.compile(
 # A clause that describes the noun phrase, kept as it is: "Full name as it appears on your card?"
 _NP_CLAUSE = re.compile(r"\s(?:exactly\s+|just\s+)?(?:as|like)\s+(?:(?:it|they)\s+(?:appears?|is|are|shows?|reads?|"
                         r"was|were|printed|written)|(?:shown|printed|written|listed|stated|displayed|given|"
-                        r"registered|spelled|spelt)\b)\b.*$", re.I)
+                        r"registered|spelled|spelt)\b)\b.*$"
+                        # a contact clause: "the card you pay with", "the email you booked under",
+                        # "the address you gave us" (a verb after it is a statement: "the card you
+                        # used has expired")
+                        r"|\s(?:that\s+|which\s+)?(?:you|u)\s+(?:(?:have|had|originally|first|usually|normally|"
+                        r"always|last|just)\s+)?(?:[a-z]+ed|paid|pay|use|book|bought|buy|made|make|gave|give|got|"
+                        r"get|sent|send|sign|register|order|receive|enter|flew|fly|travel|stay|check|log|shop|wrote|"
+                        r"write|put|call|spoke|speak|dealt|deal|took|see|saw|hold|held)"
+                        r"(?:\s+(?:with|under|on|for|from|in|at|by|through|us|me|it|them|online|earlier|originally|"
+                        r"before|in\s+with))?(?:\s+to\s+[a-z]+(?:\s+(?:it|with|online|in))?)?$", re.I)
 _PLEASE_END = re.compile(r"(?:,\s*|\s+)(?P<p>please|pls|plz)\s*$", re.I)
 _VOCATIVE_END = re.compile(r",\s*(?P<v>(?:(?:Mr|Mrs|Ms|Dr|Miss)\.?\s+)?[A-Z][a-z][\w'’-]*)$")
 NP_INTRO = re.compile(
@@ -125,9 +134,14 @@ class BareNounRequest(Detector):
         extra = own - frozenset(lex.customer_detail)
         self._extra_rx = word_rx(extra) if extra else None
         self._never_first = lex.never_noun_first
+        # a thing asked for by what it shows: "Screenshot of the error message", "Photo of the box"
+        items = sorted(map(re.escape, frozenset(lex.item_noun)), key=len, reverse=True)
+        items += list(getattr(lex.item_noun, "patterns", ()))
+        self._item_of_rx = re.compile(r"(?<![\w'’])(?:%s)s?\s+of\b" % "|".join(items), re.I)
 
     def _informative_text(self, s: str) -> bool:
-        return bool(self.lex.customer_detail_rx.search(s) or (self._extra_rx and self._extra_rx.search(s)))
+        return bool(self.lex.customer_detail_rx.search(s) or (self._extra_rx and self._extra_rx.search(s))
+                    or self._item_of_rx.search(s))
 
     def _personal(self, tok) -> bool:
         return tok.lower_ in self.personal or noun_lemma(tok.lower_) in self.personal
@@ -225,12 +239,16 @@ class BareNounRequest(Detector):
             return None  # the customer is asked for their own details, not for "my apologies"
         if any(t.pos_ == "ADJ" and t.dep_ == "ROOT" for t in words) and len(words) == 1:
             return None
-        informative = any(self._personal(t) for t in words)
+        informative = any(self._personal(t) for t in words) or any(
+            self._item(t) and k + 1 < len(words) and words[k + 1].lower_ == "of" for k, t in enumerate(words))
         # clean: every word is one the lexicon knows as a noun, adjective or function word
         clean = all(t.pos_ != "X" and (t.pos_ != "VERB" or t.tag_ in ("VBG", "VBN") or "NOUN" in lemmas(t.lower_)
                                        or "ADJ" in lemmas(t.lower_) or t.lower_ in self.personal)
                     for t in words)
         return NpVerdict(informative, clean, self._heads_personal(toks))
+
+    def _item(self, tok) -> bool:
+        return tok.lower_ in self.lex.item_noun or noun_lemma(tok.lower_) in self.lex.item_noun
 
     def _nouny(self, toks) -> bool:
         """Do `toks` read as a noun phrase word by word: a noun in it, and no verb-shaped pair?"""
@@ -278,7 +296,7 @@ class BareNounRequest(Detector):
                     and nxt.lower_ in lex.motion_word):
                 return False  # "Pop into any branch …", "Head over to …"
             if (t.tag_ in ("VB", "VBP") and low in lem.get("VERB", ()) and low not in self.personal and nxt is not None
-                    and nxt.tag_ in ("IN", "TO", "RP")
+                    and nxt.tag_ in ("IN", "TO", "RP") and not (self._item(t) and nxt.lower_ == "of")
                     and not (prev is not None and prev.tag_ in ("DT", "PRP$", "JJ", "POS"))):
                 return False  # "Go to Settings", "… and switch on Location"
             if any(ch.isdigit() for ch in t.text):

@@ -29,7 +29,7 @@ LEAD_ADV = re.compile(
 # "tell me if you still see it": that "if" means "whether", the sentence still asks.
 _WHETHER_BEFORE = re.compile(r"\b(?:tell|show|ask|check|see|confirm|know|find\s+out|say)\s+(?:me\s+|us\s+)?$",
                              re.I)
-_NEGATIVE_OPENERS = frozenset({"don't", "don’t", "dont", "do", "never"})
+_NEGATIVE_OPENERS = frozenset({"don't", "don’t", "dont", "dnt", "do", "never"})
 _OBJECT_START = frozenset({"the", "your", "a", "an", "my", "our"})
 
 

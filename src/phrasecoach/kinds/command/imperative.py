@@ -163,9 +163,9 @@ class ImperativeRequest(Detector):
                 continue
             if self.options.mode == "negative":
                 if low in ("do", "dont") and i + 1 < n and (
-                        doc[i + 1].dep_ == "neg" or doc[i + 1].lower_ in ("n't", "not", "nt")):
+                        doc[i + 1].dep_ == "neg" or doc[i + 1].lower_ in ("n't", "n’t", "not", "nt")):
                     vi = i + 2
-                elif low in ("dont", "never"):
+                elif low in ("dont", "dnt", "never"):
                     vi = i + 1
                 else:
                     vi = None
@@ -175,7 +175,7 @@ class ImperativeRequest(Detector):
                         return Opening(vi, vi, True, softened, True, i)
                     return None
             else:
-                if low in ("do", "dont", "never") and i + 1 < n:
+                if low in ("do", "dont", "dnt", "never") and i + 1 < n:
                     return None
                 found = self._verb_at(doc, i)
                 if found:

@@ -16,11 +16,16 @@ from .frames import Frame, case_of, flags
 
 _OBLIGATION = re.compile(
     r"(?P<lead>^|[,;:–—-]\s+|\b(?:so|then|now|first|but|and|also|just)\s+)"
-    r"(?P<subj>you|u|ya)"
-    r"(?:\s+(?:will|would)|['’](?:ll|d)|ll|(?:['’]re|\s+are)\s+(?:going\s+to|gonna))?"
+    r"(?:(?P<subj>you|u|ya|ur(?=\s+(?:going\s+to|gonna)\b))"
+    r"(?:\s+(?:will|would)|['’](?:ll|d)|ll|(?:['’]re|\s+are|re)?\s+(?:going\s+to|gonna)"
+    r"|(?:['’]re|\s+are|re)(?=\s+(?:\w+\s+)?(?:required|obliged)\s+to\b))?"
     r"(?:\s+(?P<adv1>just|still|first|also|then|now|simply|really|definitely|probably|only))?"
-    r"(?:\s+(?P<modal>(?:need|needs|have|has)\s+to|must|(?:have\s+)?got\s+to|gotta|hafta|needa)"
+    r"(?:\s+(?P<modal>(?:need|needs|have|has)\s+to|must|(?:have\s+)?got\s+to|gotta|hafta|needa"
+    r"|(?:be\s+)?(?:required|obliged)\s+to)"
     r"|['’]ve\s+got\s+to)"
+    # the obligation said of the situation: "it's on you to …", "it's down to you to …"
+    r"|(?P<subj_it>it['’]?s|it\s+is|it\s+will\s+be|it['’]ll\s+be)\s+(?:(?:all|really|now|entirely)\s+)?"
+    r"(?P<on_you>on|up\s+to|down\s+to)\s+(?:you|u)\s+to)"
     r"(?:\s+(?P<adv2>just|still|first|also|then|now|simply|really|definitely|probably|only))?"
     r"\s+(?P<rest>(?!been\b|feel\b)[a-z])",
     re.I,
@@ -39,7 +44,10 @@ _NEED_YOUR = re.compile(
 )
 _HEDGES = {"really", "definitely", "probably"}  # dropped from the ask, and they keep it unsafe
 _MUST_EMPATHY = re.compile(r"^(?:be|feel|have\s+been|'ve\s+been)\b", re.I)
-_MUST_GUESS = re.compile(r"have\s+\w+(?:ed|en|t)\b", re.I)
+_MUST_GUESS = re.compile(r"(?:have|of|ve)\s+\w+(?:ed|en|t)\b|of\s+(?:put|got|hit|set|cut|read|been|done|had|made|left|sent|paid)\b",
+                         re.I)  # (chat spelling: "u must of put the pin in wrong")
+_CHOICE = re.compile(r"(?:decide|choose|pick|select|say|judge|determine|make\s+(?:the|that)\s+(?:call|choice|decision))\b",
+                     re.I)
 _NOTHING = re.compile(r"(?:do\s+)?(?:anything|nothing)\b", re.I)
 _CONDITION_BEFORE = re.compile(
     r"\b(?:if|when|whether|unless|all|what|everything|anything|where|how)\s+$|\b(?:do|don['’]?t|"
@@ -78,7 +86,8 @@ class ObligationRequest(Detector):
         low = text.lower()
         if self.options.form == "i-need-your":
             return "need" in low or "require" in low
-        return any(w in low for w in ("need", "must", "have to", "got to", "gotta", "has to", "hafta"))
+        return any(w in low for w in ("need", "must", "have to", "got to", "gotta", "has to", "hafta", "required to",
+                                      "obliged to", "you to", "u to"))
 
     def find_lexical(self, text: str, start: int, end: int) -> list[Match]:
         sent = text[start:end]
@@ -86,7 +95,8 @@ class ObligationRequest(Detector):
         need_your = self.options.form == "i-need-your"
         rx = _NEED_YOUR if need_your else _OBLIGATION
         for m in rx.finditer(sent):
-            ms = m.start("subj") if m.group("subj") else m.end("lead")
+            ms = (m.start("subj") if m.group("subj") else m.start("subj_it") if m.groupdict().get("subj_it")
+                  else m.end("lead"))
             if need_your and m.group("bare") is not None and m.group("subj") is None:
                 if sent[:ms].strip(" ,") and not (ms <= 80 and _SAFE_PREFIX.match(sent[:ms])):
                     continue  # "Need your X" without a subject only opens a sentence
@@ -103,6 +113,8 @@ class ObligationRequest(Detector):
                     continue  # "you must have missed it": a guess, not an obligation
             if _NOTHING.match(rest):
                 continue
+            if (m.groupdict().get("on_you") or "").lower().startswith("up") and _CHOICE.match(rest):
+                continue  # "it's up to you to decide": a choice left to the customer, not an order
             if "only" in {(m.groupdict().get(k) or "").lower() for k in ("adv1", "adv2")}:
                 continue  # "you'll only need to pay once" reassures, it does not ask
             before = sent[:ms]
