@@ -453,7 +453,8 @@ def test_glossary_expansion(text, rewritten):
 
 def test_glossary_terms_in_capitals_match_case_sensitively():
     # in lower case only where that form is no English word: "tat" and "sop" are words
-    assert coach().check("that's just tat, honestly").findings == ()
+    # (dismissive PC410 may read "that's just tat" as sizing a loss down: only jargon is asked about)
+    assert [f for f in coach().check("that's just tat, honestly").findings if f.category == "jargon"] == []
     assert coach().check("a sop to the critics").findings == ()
     assert coach().check("Your RMA (return authorization) number is 5561.").findings == ()
 

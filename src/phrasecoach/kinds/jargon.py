@@ -14,13 +14,18 @@ parentheses ("(MQDs)"), by a definition ("ATC is a government agency that …", 
 which …") or by capitalised words whose initials spell it ("Wanna Get Away fares"). Besides
 capitals ("WMS") it flags record ids given without saying what they are ("KB0042",
 "INC123456") and an acronym with a lower-case prefix ("eTCV"); a CamelCase name
-("ServiceNow") is a name, not shorthand.
+("ServiceNow") is a name, not shorthand. Two capitals ("BO", "EA"), three letters cased like
+"TnS", "-Ops" team names ("LiveOps") and short codes ("R2", "Cat 2") are flagged only where they
+name a team, a system or a step of the work (a noun of the work after them, `role_nouns`; the head
+of "the BO can't sell them"; "showing as OS"; "passed to AR"), never where travel is the topic.
 """
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
+
+from lemminflect import getAllLemmas
 from typing import ClassVar, Literal
 
 from pydantic import Field
@@ -36,8 +41,12 @@ _TOKEN = re.compile(r"(?<![\w*^@#/.\-&'’~])(?:(?P<code>[A-Z]{2,5}-?(?:0\d*|[1-
                     r"|(?P<mixed>[a-z]{1,2}[A-Z][A-Z&]{1,5})(?:s|'s|’s)?"
                     r"|(?P<snake>[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)"
                     r"|(?P<amp>[A-Z]{1,3}(?:&amp;|&)[A-Z]{1,3})(?:s|'s|’s)?"
+                    r"|(?P<ops>[A-Z][a-z]+Ops|(?:dev|sec|net|tech|cloud|live|fin|rev|biz|sys|data|site)ops)"
+                    r"|(?P<cased>[A-Z][a-z][A-Z])(?:s|'s|’s)?"
                     r"|(?P<caps>[A-Z][A-Z&]{1,5})(?:s|'s|’s)?"
-                    r"|(?P<tier>(?:[LPT]|SEV|Sev|sev)-?[0-4]|(?:SEV|Sev|sev)\s[0-4]))(?![\w\-&])")
+                    r"|(?P<tier>(?:[LPT]|SEV|Sev|sev)-?[0-4]|(?:SEV|Sev|sev)\s[0-4])"
+                    r"|(?P<coded>(?!Q[1-4]\b|H[12]\b)[A-Z]{1,4}-?[1-9]\d{0,2}|(?:Cat|Tier|Band|Grade|Level|Phase|Stage)\s[0-9]))"
+                    r"(?![\w\-&])")
 # A support tier or a priority ("L2", "T2", "P1", "Sev 2") is team shorthand where work is handed
 # to it or raised as it: "escalated to L2", "with T2 now", "open a P2", "our L2 team". "T5" and
 # "P2" are also terminals and car parks, so without such words, or where the message is about
@@ -48,6 +57,20 @@ _TIER_BEFORE = re.compile(r"\b(?:(?:escalat\w*|pass\w*|sen[dt]\w*|rais\w*|transf
                           r"with|by|as|open\w*|log\w*|rais\w*)\s+(?:(?:a|an|the|our)\s+)?$", re.I)
 _TIER_AFTER = re.compile(r"\s*(?:team|support|agents?|engineers?|techs?|technicians?|queue|desk|"
                          r"specialists?|incident|ticket|case|escalation|priority|issue|outage)\b", re.I)
+# Where two capitals ("BO", "EA") or any shorthand stand for a team, a system or a step of the
+# work: before a noun of the organisation ("the IG team", "an FM ticket", "TnS queue"; the nouns
+# are the `role_nouns` option), as the head of a noun phrase ("the BO can't sell them", "once the
+# HD clears", "a GA"), as a status ("showing as OS") or where work is handed to them.
+_DET_BEFORE = re.compile(r"\b(?:the|a|an|our|your|their|this|that|its)\s+$", re.I)
+_STATUS_AS_BEFORE = re.compile(r"\b(?:show\w*|mark\w*|class\w*|cod\w*|logg?\w*|flagg?\w*|list\w*|"
+                               r"record\w*|fil\w*|treat\w*|categori[sz]\w*|set)\s+as\s+(?:(?:a|an)\s+)?$", re.I)
+_HANDOFF_BEFORE = re.compile(r"\b(?:(?:escalat\w*|pass\w*|sen[dt]\w*|transferr?\w*|forward\w*|refer\w*|"
+                             r"hand\w*|assign\w*|rout\w*)\s+(?:(?:it|this|that|them|you|your\s+\w+)\s+)?"
+                             r"(?:over\s+)?to|(?:go|goes|going|went|gone|run|runs|invoiced|processed|handled)\s+"
+                             r"(?:through|via|by))\s+(?:(?:the|our)\s+)?$", re.I)
+_NEXT = re.compile(r"\s+([A-Za-z][a-z'’]*)")
+_CHAT_VERBS = frozenset({"cant", "wont", "dont", "didnt", "doesnt", "isnt", "wasnt", "arent", "hasnt",
+                         "havent", "couldnt", "shouldnt", "wouldnt", "cannot"})
 _CODE_AFTER = re.compile(r"\s?-?\d{1,5}\b")  # matched at the acronym's end (pos), not on a copy of the rest
 # Right before a code: it is the reference the customer was given, said as one.
 _REFERENCE_BEFORE = re.compile(
@@ -78,7 +101,7 @@ _POSTCODE_AFTER = re.compile(r"\s\d[A-Z]{2}\b")  # the inward half of a UK postc
 _SIGNOFF_MARK = re.compile(r"(?:(?<!\S)[*^~\-–—]\s?|\b(?:hi|hello|hey|dear|thanks|thank\s+you|"
                            r"colleague|colleagues),?\s+)$", re.I)
 _SIGNOFF_PREV = re.compile(r"[.!?…,;\n]\s*$")
-_VOCATIVE = (re.compile(r",\s*$"), re.compile(r"\s*!"))
+_VOCATIVE = (re.compile(r",\s*$"), re.compile(r"\s*[!?]"))
 _SIGNOFF_TAIL = re.compile(r"[^\w?]*$")
 _PLACE_BEFORE = re.compile(r"\b(?:from|to|at|in|into|out\s+of|via|through|between|and|or|leaving|leave|"
                            r"depart|departs|departed|departing|arrive|arrives|arrived|arriving|reach|"
@@ -177,7 +200,14 @@ def _explained(text: str, term: str) -> bool:
     t = re.escape(term) + r"(?:s|'s|’s)?"
     if re.search(rf"\(\s*{t}\s*[),]|\b{t}\s*\((?!\s*\))|\b{t}\s+(?:stands\s+for|means|is\s+short\s+for)\b"
                  rf"|\b{t}\s+(?:is|are)\s+(?:a|an|the)\s+(?!same\b)(?:\w+\s+){{1,3}}(?:that|which|who)\b"
-                 rf"|\b{t},\s+(?:which|who)\b", text):
+                 rf"|\b{t},\s+(?:which|who)\b"
+                 # glossed right after it, the thing it names between: "a PPI, that's a pre-purchase
+                 # inspection", "a TPMS reset, i.e. the tyre pressure warning"
+                 rf"|\b{t}(?:\s+[\w-]+){{0,2}}\s*[,–—-]\s*(?:that's|that’s|that\s+is|i\.\s?e\.?|ie|"
+                 rf"meaning|aka|a\.k\.a\.|in\s+other\s+words|short\s+for)\s"
+                 # the customer's own document: "the SLA you signed", "the NDA you agreed to"
+                 rf"|\b{t}\s+(?:that\s+)?you(?:'ve|’ve|\s+have)?\s+(?:signed|agreed|accepted|"
+                 rf"received|were\s+(?:sent|given))\b", text):
         return True
     # "T&S" is left to `_spelled_out`: its own letters, with the "&", are a run of initials
     return "&" not in term and term.upper() in _initials(text)
@@ -246,12 +276,21 @@ class UnexplainedAcronym(Detector):
         # caps: "WMS"; code: a record id such as "KB0042"; mixed: "eTCV"; amp: an acronym with
         # an ampersand ("T&S"); tier: a support tier or priority ("L2", "P1"); snake: a status
         # code in capitals joined by underscores ("PENDING_REVIEW").
-        shapes: list[Literal["caps", "code", "mixed", "amp", "tier", "snake"]] = [
-            "caps", "code", "mixed", "amp", "tier", "snake"]
+        # pair: two capitals where they name a team, system or step ("the BO", "an FM ticket");
+        # cased: three letters cased like "TnS", "CoT"; ops: a team named "-Ops" ("LiveOps", "devops");
+        # coded: letters and a short number or "Cat 2" before a noun of the work ("an R2 hold").
+        shapes: list[Literal["caps", "code", "mixed", "amp", "tier", "snake", "pair", "cased", "ops", "coded"]] = [
+            "caps", "code", "mixed", "amp", "tier", "snake", "pair", "cased", "ops", "coded"]
         allow: list[str] = []  # known acronyms that general English frequency misjudges
         # Acronyms with an ampersand that customers know ("T&C", "Q&A", "B&B"): word frequency
         # cannot judge these (wordfreq splits them at the "&"), so they are listed.
         known_amp: list[str] = []
+        # Two-letter acronyms customers know ("TV", "ID", "IT team"): two capitals are flagged only
+        # where they name a team, system or step (see _DET_BEFORE), and never these.
+        known_pairs: list[str] = []
+        # Nouns of the organisation's work: shorthand right before one names a team, a system or a
+        # step of the process ("the IG team", "an FM ticket", "an R2 hold", "the TnS queue").
+        role_nouns: list[str] = []
 
     def __init__(self, options, ctx):
         super().__init__(options, ctx)
@@ -259,6 +298,9 @@ class UnexplainedAcronym(Detector):
         self.known_amp = {a.upper() for a in options.known_amp}
         self.glossary_upper = {k for k in ctx.glossary if k.isupper()}
         self.known_zipf = options.known_zipf
+        self.known_pairs = {a.upper() for a in options.known_pairs}
+        self.role_after = (re.compile(r"\s+(?:" + "|".join(re.escape(w) for w in options.role_nouns)
+                                      + r")\b", re.I) if options.role_nouns else None)
         self.min_letters = options.min_letters
         self.shapes = frozenset(options.shapes)
 
@@ -278,7 +320,10 @@ class UnexplainedAcronym(Detector):
                 continue
             s, e = m.start(shape), m.end(shape)
             term = m.group(shape)
-            if shape == "caps":
+            if shape == "caps" and len(term) == 2 and term.isalpha() and "pair" in self.shapes \
+                    and self.min_letters > 2:  # a pack that asks for every two-letter one gets them all
+                ok = self._pair_ok(text, term, s, e)
+            elif shape == "caps":
                 ok = self._caps_ok(text, term, s, e)
             elif shape == "code":
                 ok = self._code_ok(text, term, s, e)
@@ -286,6 +331,17 @@ class UnexplainedAcronym(Detector):
                 ok = self._amp_ok(text, term, s, e)
             elif shape == "tier":
                 ok = self._tier_ok(text, term, s, e)
+            elif shape == "pair":
+                ok = self._pair_ok(text, term, s, e)
+            elif shape == "cased":
+                ok = (term in self.allow or term.upper() in self.known_pairs or _shouting(text, s, e)
+                      or _signoff(text, s, e) or _explained_in(text, term))
+            elif shape == "coded":  # "an R2 hold", "NET30 terms", "a Cat 2 job": only before a noun of the work
+                ok = (not self._role_after(text, e) or term in self.allow
+                      or _FLIGHT_CODE.fullmatch(term) is not None and _mentions(text, "travel", _TRAVEL)
+                      or _explained_in(text, term))
+            elif shape == "ops":
+                ok = term in self.allow or _explained_in(text, term)
             elif shape == "snake":
                 ok = term in self.allow or _explained_in(text, term)
             else:  # "eTCV": the capitals judged as an acronym, the whole as a word ("iOS")
@@ -322,6 +378,39 @@ class UnexplainedAcronym(Detector):
             return True  # chat slang ending an exclamation: "TGIF!", "Texas FTW!"
         return (zipf(term) >= self.known_zipf or is_english_word(term) or _shouting(text, s, e)
                 or _explained_in(text, term))
+
+    def _role_after(self, text: str, e: int) -> bool:
+        return self.role_after is not None and self.role_after.match(text, e) is not None
+
+    def _pair_ok(self, text: str, term: str, s: int, e: int) -> bool:
+        """Two capitals: states, airlines, initials and known ones ("TV", "ID") mostly. Flagged
+        only where they name a team, system or step, and never where travel is the topic
+        (airline codes: "our BA partners", "the KL desk")."""
+        if term in self.known_pairs or term in self.allow or term in self.glossary_upper \
+                or is_english_word(term) or _mentions(text, "travel", _TRAVEL) \
+                or _shouting(text, s, e) or _signoff(text, s, e) or _EXCLAIMED.match(text, e) \
+                or _CODE_AFTER.match(text, e) or _explained_in(text, term):
+            return True
+        before = text[max(0, s - 60): s]
+        if self._role_after(text, e) or _STATUS_AS_BEFORE.search(before) or _HANDOFF_BEFORE.search(before):
+            return False
+        if not _DET_BEFORE.search(before):
+            return True
+        if text[e: e + 1] in ("'", "’"):
+            return True  # "the FA's seat": a modifier
+        nxt = _NEXT.match(text, e)
+        if nxt is None:
+            return False  # "the EA." : the head of its phrase
+        word = nxt.group(1)
+        if word[0].isupper():
+            return True  # "the KL Gold": part of a name
+        w = word.lower().replace("'", "").replace("’", "")
+        if w in _CHAT_VERBS:
+            return False
+        # the head of its phrase where a verb follows ("the HD clears", "the LO was granted"); a
+        # modifier where the word may be a noun ("a CA address", "the NY office")
+        lemmas = getAllLemmas(w)
+        return not ("AUX" in lemmas or "VERB" in lemmas and "NOUN" not in lemmas)
 
     def _amp_ok(self, text: str, term: str, s: int, e: int) -> bool:
         """"T&S review" is shorthand; "T&Cs", "B&B" and "M&S" are known to customers."""

@@ -15,7 +15,10 @@ from .clauses import CHAINED, after_ask, capital_start, cut_off, shouting, split
 from .frames import Frame, case_of, flags
 
 _OBLIGATION = re.compile(
-    r"(?P<lead>^|[,;:–—-]\s+|\b(?:so|then|now|first|but|and|also|just)\s+)"
+    # a pushy stance word before it keeps it an obligation: "obv u need to …", "Honestly, you have to …"
+    # ("unfortunately you'd need to …" mostly states a limit on real text: not taken)
+    r"(?P<lead>^|[,;:–—-]\s+|\b(?:so|then|now|first|but|and|also|just|obv|obvs|obviously|honestly|basically|"
+    r"tbh|literally|seriously)\s*,?\s+)"
     r"(?:(?P<subj>you|u|ya|ur(?=\s+(?:going\s+to|gonna)\b))"
     r"(?:\s+(?:will|would)|['’](?:ll|d)|ll|(?:['’]re|\s+are|re)?\s+(?:going\s+to|gonna)"
     r"|(?:['’]re|\s+are|re)(?=\s+(?:\w+\s+)?(?:required|obliged)\s+to\b))?"
@@ -42,6 +45,7 @@ _NEED_YOUR = re.compile(
     r"video|image|list|description|reading)|some\s+(?:details|information|info|documents|photos|pictures))\b))",
     re.I,
 )
+_STANCE_LEAD = re.compile(r"\W*(?:obv|obvs|obviously|honestly|basically|tbh|literally|seriously)\b", re.I)
 _HEDGES = {"really", "definitely", "probably"}  # dropped from the ask, and they keep it unsafe
 _MUST_EMPATHY = re.compile(r"^(?:be|feel|have\s+been|'ve\s+been)\b", re.I)
 _MUST_GUESS = re.compile(r"(?:have|of|ve)\s+\w+(?:ed|en|t)\b|of\s+(?:put|got|hit|set|cut|read|been|done|had|made|left|sent|paid)\b",
@@ -113,6 +117,8 @@ class ObligationRequest(Detector):
                     continue  # "you must have missed it": a guess, not an obligation
             if _NOTHING.match(rest):
                 continue
+            if _STANCE_LEAD.match(m.group("lead") or "") and re.match(r"be\b", rest, re.I):
+                continue  # "Obviously you need to be online for it to count": a condition stated, not a step asked
             if (m.groupdict().get("on_you") or "").lower().startswith("up") and _CHOICE.match(rest):
                 continue  # "it's up to you to decide": a choice left to the customer, not an order
             if "only" in {(m.groupdict().get(k) or "").lower() for k in ("adv1", "adv2")}:
