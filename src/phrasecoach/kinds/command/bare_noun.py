@@ -109,6 +109,13 @@ def np_parts(s: str) -> NounPhraseParts | None:
     return _new_parts((prefix, core, clause, please, vocative, terminal, tail))
 
 
+def _chat_list(toks, personal) -> bool:
+    """A whole chat message that lists two or more details: "arrival date and surname"."""
+    words = [t for t in toks if not t.is_punct]
+    joins = sum(t.lower_ in ("and", "&", "+") or t.text == "," for t in toks)
+    return bool(joins) and sum(bool(personal(t)) for t in words) >= 2
+
+
 class BareNounRequest(Detector):
     """A request for information made of a bare noun phrase: "Order number?".
 
@@ -200,8 +207,10 @@ class BareNounRequest(Detector):
             return []
         if not verdict.informative:
             return []  # "Weather?", "A latte with vanilla?", "November?": a guess or a check, not a demand
-        if not parts.prefix and not asks and parts.np[:1].islower():
-            return []  # "email and contact number." continues a message split in two
+        if (not parts.prefix and not asks and parts.np[:1].islower()
+                and not (not parts.terminal and not parts.tail and _chat_list(toks, self._personal))):
+            return []  # "email and contact number." continues a message split in two (a chat message
+            # that is all one list of details, lower case with no stop, asks: "booking ref and new date")
         if not parts.prefix and toks[0].text[:1].islower() and toks[0].tag_ in ("VBN", "VBG"):
             return []  # "based account?" (… "US based account?")
         if not asks and not parts.terminal and toks[0].lower_ in ("a", "an", "the"):

@@ -25,7 +25,9 @@ _OBLIGATION = re.compile(
     r"(?:\s+(?P<adv1>just|still|first|also|then|now|simply|really|definitely|probably|only))?"
     r"(?:\s+(?P<modal>(?:need|needs|have|has)\s+to|must|(?:have\s+)?got\s+to|gotta|hafta|needa"
     r"|(?:be\s+)?(?:required|obliged)\s+to)"
-    r"|['’]ve\s+got\s+to)"
+    r"|['’]ve\s+got\s+to"
+    # the formal order: "You are to present yourself at the office on Monday" (not "you're to blame")
+    r"|(?:['’]re|\s+are|re)\s+to(?=\s+(?!(?:blame|be|thank|credit|the|a|an|my|your|ur|our|his|her|their|this|that|these|those|me|us|him|them|date|hand|here|there|go)\b)[a-z]))"
     # the obligation said of the situation: "it's on you to …", "it's down to you to …"
     r"|(?P<subj_it>it['’]?s|it\s+is|it\s+will\s+be|it['’]ll\s+be)\s+(?:(?:all|really|now|entirely)\s+)?"
     r"(?P<on_you>on|up\s+to|down\s+to)\s+(?:you|u)\s+to)"
@@ -91,7 +93,7 @@ class ObligationRequest(Detector):
         if self.options.form == "i-need-your":
             return "need" in low or "require" in low
         return any(w in low for w in ("need", "must", "have to", "got to", "gotta", "has to", "hafta", "required to",
-                                      "obliged to", "you to", "u to"))
+                                      "obliged to", "you to", "u to", "are to", "re to"))
 
     def find_lexical(self, text: str, start: int, end: int) -> list[Match]:
         sent = text[start:end]
