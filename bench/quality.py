@@ -35,6 +35,7 @@ from phrasecoach import Coach
 from phrasecoach.goldset import (CATEGORIES, Tally, conversation_tally, evaluate, judged_files, judged_tally,
                                  load_gold, missed_ack_items, missed_ack_tally, rule_table, safe_tally)
 from phrasecoach.levels import LEVELS, MEASURED_FILE, MIN_JUDGED, MIN_LOWER_BOUND, MIN_PRECISION, wilson
+from phrasecoach.text import customer_context
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "transcripts.jsonl"
@@ -263,8 +264,7 @@ def print_missed_ack(coach: Coach, errors: bool = False) -> dict:
               f"fn {t['fn']} tn {t['tn']}" + (f" (skipped {t['skipped']})" if t["skipped"] else ""))
         out[name] = {"precision": p, "recall": r, **t}
         for kind, turns, i in mistakes or ():
-            before = next((t["text"] for t in reversed(turns[:i]) if t["speaker"] != "agent"), "")
-            print(f"    {kind} customer: {before!r}\n       agent:    {turns[i]['text']!r}")
+            print(f"    {kind} customer: {customer_context(turns, i)!r}\n       agent:    {turns[i]['text']!r}")
     return out
 
 

@@ -52,8 +52,9 @@ _TOKEN = re.compile(r"(?<![\w*^@#/.\-&'’~])(?:(?P<code>[A-Z]{2,5}-?(?:0\d*|[1-
 # to it or raised as it: "escalated to L2", "with T2 now", "open a P2", "our L2 team". "T5" and
 # "P2" are also terminals and car parks, so without such words, or where the message is about
 # travel (then only a team word after counts), they are left alone.
-_TIER_BEFORE = re.compile(r"\b(?:(?:escalat\w*|pass\w*|sen[dt]\w*|rais\w*|transferr?\w*|forward\w*|"
-                          r"refer\w*|hand\w*|assign\w*|mov\w*|bump\w*|push\w*|rout\w*)\s+"
+# Verbs that hand work on to a team: "escalated to", "passed it over to", "routed to".
+_HANDOFF_VERBS = r"escalat\w*|pass\w*|sen[dt]\w*|transferr?\w*|forward\w*|refer\w*|hand\w*|assign\w*|rout\w*"
+_TIER_BEFORE = re.compile(rf"\b(?:(?:{_HANDOFF_VERBS}|rais\w*|mov\w*|bump\w*|push\w*)\s+"
                           r"(?:(?:it|this|that|them|you|your\s+\w+|the\s+\w+)\s+)?(?:up\s+)?(?:to|with)|"
                           r"with|by|as|open\w*|log\w*|rais\w*)\s+(?:(?:a|an|the|our)\s+)?$", re.I)
 _TIER_AFTER = re.compile(r"\s*(?:team|support|agents?|engineers?|techs?|technicians?|queue|desk|"
@@ -65,8 +66,7 @@ _TIER_AFTER = re.compile(r"\s*(?:team|support|agents?|engineers?|techs?|technici
 _DET_BEFORE = re.compile(r"\b(?:the|a|an|our|your|their|this|that|its)\s+$", re.I)
 _STATUS_AS_BEFORE = re.compile(r"\b(?:show\w*|mark\w*|class\w*|cod\w*|logg?\w*|flagg?\w*|list\w*|"
                                r"record\w*|fil\w*|treat\w*|categori[sz]\w*|set)\s+as\s+(?:(?:a|an)\s+)?$", re.I)
-_HANDOFF_BEFORE = re.compile(r"\b(?:(?:escalat\w*|pass\w*|sen[dt]\w*|transferr?\w*|forward\w*|refer\w*|"
-                             r"hand\w*|assign\w*|rout\w*)\s+(?:(?:it|this|that|them|you|your\s+\w+)\s+)?"
+_HANDOFF_BEFORE = re.compile(rf"\b(?:(?:{_HANDOFF_VERBS})\s+(?:(?:it|this|that|them|you|your\s+\w+)\s+)?"
                              r"(?:over\s+)?to|(?:go|goes|going|went|gone|run|runs|invoiced|processed|handled)\s+"
                              r"(?:through|via|by))\s+(?:(?:the|our)\s+)?$", re.I)
 _NEXT = re.compile(r"\s+([A-Za-z][a-z'’]*)")
