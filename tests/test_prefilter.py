@@ -149,10 +149,10 @@ def test_literal_scan_finds_exactly_the_literals_a_text_holds(literals, text):
     scan = prefilter.LiteralScan(literals)
     got = scan.haystack(text)
     assert got == text
-    assert got.present == {x for x in literals if len(x) >= prefilter.SCAN_MIN and x in text}
-    # shorter strings are tested one by one: a set holding one is still found
+    # long strings from the one pass, shorter ones tested one by one: all are known
+    assert got.present == {x for x in literals if x in text}
     for x in literals:
-        assert prefilter.split_holds(prefilter.split_scanned(frozenset([x])), got) == (x in text)
+        assert prefilter.holds(frozenset([x]), got) == (x in text)
 
 
 def test_the_engine_gates_with_one_scan_and_finds_the_same():
@@ -234,4 +234,4 @@ def test_required_literals_hold_in_every_text_the_regex_matches():
             low = literal_haystack(text)
             assert literals_hold(lits, low), (pattern, text, lits)
             hay = prefilter.LiteralScan(x for s in lits for x in s).haystack(low)
-            assert all(prefilter.split_holds(prefilter.split_scanned(s), hay) for s in lits), (pattern, text)
+            assert all(prefilter.holds(s, hay) for s in lits), (pattern, text)

@@ -18,7 +18,7 @@ from .config import Settings, load_settings
 from .errors import PackReadError, SelectionError
 from .kinds.base import DetectorContext, Match
 from .kinds.phrases import phrase_key_sets
-from .kinds.prefilter import LiteralScan, literal_haystack, word_keys
+from .kinds.prefilter import Haystack, LiteralScan, literal_haystack, word_keys
 from .levels import included, measured
 from .models import Applicability, Edit, Finding, Report, RewriteResult, Severity, Strength
 from .packs.compiled import CompiledRule, compile_rule
@@ -166,6 +166,9 @@ class Coach:
         # every literal a rule's gate or regexes require, found in one pass per text
         self._literal_scan = LiteralScan(x for r in self.rules for lits in r.literals if lits
                                          for group in lits for x in group)
+        for r in self.rules:
+            if r.literals:
+                r._bind(self._literal_scan)
         self._priority = {r.id: r.spec.priority for r in self.rules}
         self._parse_all = settings.parse == "all"
         self._candidates: dict[str, list[CompiledRule]] = {}  # sentence -> parse rules it is a candidate for
@@ -261,14 +264,19 @@ class Coach:
             for r, sets in self._phrase_by_key[k]:
                 if r.id not in phrase_rules and any(map(keys.issuperset, sets)):
                     phrase_rules[r.id] = r
+        hits = p.hits
+        mask = low.mask if isinstance(low, Haystack) else -1  # -1: every bit (no skipping)
         for rule in [*phrase_rules.values(), *self._other_lex]:
+            gate = rule.gate_bits
+            if gate and not gate & mask:  # not one string of its gate: the rule cannot match
+                continue
             if not rule.quick(part, keys, low):
                 continue
-            for s, e in sents:
-                for m in rule.find_lexical(text, s, e, low):
-                    p.hits.append((rule, m, (s, e)))
+            for m, se in rule.find_in_sentences(text, sents, low):
+                hits.append((rule, m, se))
         if self._parse_rules:
-            quick = [r for r in self._parse_rules if self._parse_all or r.quick(part, keys, low)]
+            quick = [r for r in self._parse_rules
+                     if self._parse_all or ((not r.gate_bits or r.gate_bits & mask) and r.quick(part, keys, low))]
             if quick:
                 every = len(quick) == len(self._parse_rules)
                 cache = self._candidates

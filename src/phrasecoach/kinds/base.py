@@ -61,6 +61,12 @@ class Detector:
         """Cheap test on the whole message; False skips the detector for it."""
         return True
 
+    def required(self) -> frozenset[str] | None:
+        """Strings (lower case, one space between words) of which a message must hold one for
+        `quick` to pass, or None. The engine finds them in its one literal scan per message, so
+        a message without any skips `quick` too."""
+        return None
+
     def candidate(self, sentence: str) -> bool:
         return True
 

@@ -301,9 +301,14 @@ def literals_hold(lits: Literals, low: str) -> bool:
 # prefix of it (both start there, so the shorter is present too).
 
 class Haystack(str):
-    """A literal_haystack string that also knows which scanned literals it holds."""
+    """A literal_haystack string that also knows which of the scan's literals it holds: `mask`
+    has the bit of each (LiteralScan.mask_of gives a set's bits)."""
 
-    __slots__ = ("present",)
+    __slots__ = ("mask", "scan")
+
+    @property
+    def present(self) -> frozenset[str]:
+        return self.scan.strings_of(self.mask)
 
 
 def _trie_re(node: dict) -> str:
@@ -317,21 +322,23 @@ def _trie_re(node: dict) -> str:
 SCAN_MIN = 3  # shorter strings ("s", "on") are everywhere: testing them one by one is cheaper
 
 
-def split_scanned(strings: frozenset[str]) -> tuple[frozenset[str], tuple[str, ...]]:
-    """A literal set as (the strings LiteralScan finds, the short ones tested with `in`)."""
-    return (frozenset(x for x in strings if len(x) >= SCAN_MIN),
-            tuple(x for x in strings if len(x) < SCAN_MIN))
-
-
-def split_holds(split: tuple[frozenset[str], tuple[str, ...]], low: Haystack) -> bool:
-    """Does `low` hold one string of the set? (`split` from split_scanned.)"""
-    scanned, short = split
-    return not scanned.isdisjoint(low.present) or any(map(low.__contains__, short))
+def holds(strings: frozenset[str], low: Haystack) -> bool:
+    """Does `low` hold one string of the set? (Every string must be one the scan knew.)"""
+    return bool(low.scan.mask_of(strings) & low.mask)
 
 
 class LiteralScan:
+    """Which of the given literals a text holds, as bits of one integer: the long ones
+    (SCAN_MIN characters or more) from one pass of a trie regex, the few short ones by `in`.
+    A rule's questions ("one of these strings?", "which of my regexes can match?") are then an
+    AND of two integers, not a search of the text per literal or a loop over sets."""
+
     def __init__(self, literals) -> None:
-        lits = sorted({x for x in literals if len(x) >= SCAN_MIN})
+        every = sorted(set(literals))
+        self._bit = {x: 1 << i for i, x in enumerate(every)}
+        self._strings = every
+        lits = [x for x in every if len(x) >= SCAN_MIN]
+        self._short = tuple((x, self._bit[x]) for x in every if len(x) < SCAN_MIN)
         trie: dict = {}
         for lit in lits:
             node = trie
@@ -339,20 +346,34 @@ class LiteralScan:
                 node = node.setdefault(ch, {})
             node[None] = True
         known = set(lits)
-        self._prefixes = {lit: frozenset(lit[:k] for k in range(1, len(lit) + 1) if lit[:k] in known)
-                          for lit in lits}
+        # a string found at a position brings every shorter scanned string it starts with
+        self._prefix_bits = {lit: self.mask_of(lit[:k] for k in range(1, len(lit) + 1) if lit[:k] in known)
+                             for lit in lits}
         self._rx = re.compile(f"(?=({_trie_re(trie)}))") if lits else None
 
+    def mask_of(self, strings) -> int:
+        """The bits of `strings`; KeyError for a string the scan was not built with."""
+        bit, out = self._bit, 0
+        for x in strings:
+            out |= bit[x]
+        return out
+
+    def strings_of(self, mask: int) -> frozenset[str]:
+        return frozenset(x for i, x in enumerate(self._strings) if mask >> i & 1)
+
     def haystack(self, low: str | None) -> str | None:
-        """`low` (from literal_haystack) as a Haystack whose `present` holds every scanned
-        literal (SCAN_MIN characters or more) found in it; None stays None (the text needs the
-        regexes themselves)."""
+        """`low` (from literal_haystack) as a Haystack that knows every literal of the scan found
+        in it; None stays None (the text needs the regexes themselves)."""
         if low is None:
             return None
-        present: set[str] = set()
-        prefixes = self._prefixes
+        mask = 0
+        for x, b in self._short:
+            if x in low:
+                mask |= b
+        prefix_bits = self._prefix_bits
         for m in self._rx.finditer(low) if self._rx is not None else ():
-            present |= prefixes[m.group(1)]
+            mask |= prefix_bits[m.group(1)]
         out = Haystack(low)
-        out.present = frozenset(present)
+        out.mask = mask
+        out.scan = self
         return out

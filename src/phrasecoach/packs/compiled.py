@@ -18,8 +18,7 @@ from .. import conversation
 from ..kinds import command, jargon
 from ..kinds.base import Detector, DetectorContext, Match
 from ..kinds.phrases import _LEMMA_REF, compile_phrases, count_forms, expand_lemmas, inflections, phrase_keys
-from ..kinds.prefilter import (Haystack, Literals, literals_hold, required_literals, split_holds,
-                               split_scanned, union_keys)
+from ..kinds.prefilter import Haystack, Literals, literals_hold, required_literals, union_keys
 from ..kinds.templates import FILTERS, render, template_slots
 from ..models import Applicability, Severity, Suggestion
 from .linear import LinearPattern, NotLinear, compile_linear
@@ -205,6 +204,9 @@ def validate_token_patterns(patterns: list[list[dict]], where: str) -> None:
                                          "token attributes (LOWER, POS, DEP, OP ...)") from None
 
 
+_LIVE_MEMO = 4096  # per rule: answers of _live kept, by the rule's strings a text holds
+
+
 @dataclass
 class CompiledRule:
     spec: RuleSpec
@@ -235,10 +237,11 @@ class CompiledRule:
     def __post_init__(self):
         if self.literals and None not in self.literals:
             self.gate = frozenset().union(*(lits[0] for lits in self.literals))
-        # the same sets split for a Haystack: scanned strings by set, short ones by `in`
-        self._gate_split = split_scanned(self.gate) if self.gate is not None else None
-        self._lit_splits = [tuple(split_scanned(x) for x in lits) if lits is not None else None
-                            for lits in self.literals]
+        # the gate, the rule's strings and each regex's literal sets as bits of a LiteralScan
+        # (made on the first Haystack, for its scan), and _live's answers by the bits present
+        self._bits: tuple | None = None
+        self._live_memo: dict[int, list[re.Pattern[str]]] = {}
+        self.gate_bits = 0
         if self.inert:
             # The message engine asks quick() first, so a conversation rule or a customer-side
             # signal never runs on a message; QA scoring runs them (phrasecoach.conversation).
@@ -292,8 +295,14 @@ class CompiledRule:
             # is live. find_lexical / candidate() scan each sentence once anyway, so a whole-text
             # regex search here would only scan it twice.
             if isinstance(low, Haystack):  # its strings were found in one scan of the text
-                return split_holds(self._gate_split, low) and bool(self._live(low))
-            return any(map(low.__contains__, gate)) and bool(self._live(low))
+                bits = self._bits if self._bits is not None and self._bits[0] is low.scan else self._bind(low.scan)
+                if not bits[1] & low.mask:
+                    return False
+            elif not any(map(low.__contains__, gate)):
+                return False
+            if self.kind == "detector":  # its strings are only a first test (Detector.required)
+                return self.detector.quick(text)
+            return bool(self._live(low))
         if self.kind in ("phrases", "regex"):
             quick = self._quick_res()
             return self._anchored or any(r.search(text) for r in quick)
@@ -310,6 +319,20 @@ class CompiledRule:
             return self.trigger.search(sentence) is not None
         return True
 
+    def _bind(self, scan) -> tuple:
+        """(scan, gate bits, all the rule's bits, per regex its literal sets' bits or None)."""
+        groups = [tuple(scan.mask_of(g) for g in lits) if lits is not None else None
+                  for lits in self.literals]
+        every = 0
+        for gs in groups:
+            for g in gs or ():
+                every |= g
+        self._bits = (scan, scan.mask_of(self.gate or ()), every, groups)
+        self._live_memo = {}
+        # the engine skips a rule whose gate bits a text lacks without calling quick() (0: no gate)
+        self.gate_bits = self._bits[1] if self.gate is not None else 0
+        return self._bits
+
     def _live(self, low: str) -> list[re.Pattern[str]]:
         """The regexes whose required literals are all in `low` (the last answer is kept, as
         find_lexical asks again for each sentence of the same text)."""
@@ -318,8 +341,17 @@ class CompiledRule:
             return last[1]
         pats = self.regexes or [self.trigger]
         if isinstance(low, Haystack):
-            live = [r for r, splits in zip(pats, self._lit_splits)
-                    if splits is None or all(split_holds(x, low) for x in splits)]
+            # texts that hold the same of the rule's strings have the same live regexes: most
+            # texts share a few common ones ("is", "the"), so the answer is usually kept already
+            bits = self._bits if self._bits is not None and self._bits[0] is low.scan else self._bind(low.scan)
+            key = bits[2] & low.mask
+            live = self._live_memo.get(key)
+            if live is None:
+                live = [r for r, groups in zip(pats, bits[3])
+                        if groups is None or all(map(key.__and__, groups))]
+                if len(self._live_memo) >= _LIVE_MEMO:
+                    self._live_memo.clear()
+                self._live_memo[key] = live
         else:
             live = [r for r, lits in zip(pats, self.literals) if lits is None or literals_hold(lits, low)]
         self._live_last = (low, live)
@@ -328,18 +360,28 @@ class CompiledRule:
     def find_lexical(self, text: str, start: int, end: int, low: str | None = None) -> list[Match]:
         """Matches in text[start:end]; `low` is the whole text as prefilter.literal_haystack gives
         it, which lets a regex whose required words are absent be skipped."""
+        return [m for m, _ in self.find_in_sentences(text, ((start, end),), low)]
+
+    def find_in_sentences(self, text: str, sents, low: str | None = None) -> list[tuple[Match, tuple[int, int]]]:
+        """(match, its sentence) for every sentence (start, end) of `sents`, in order. One call
+        per rule and text, not per sentence: the live regexes are chosen once."""
         if self.kind in ("phrases", "regex"):
             out = []
-            sent = text[start:end]
-            for r in (self.regexes if low is None or not self.literals else self._live(low)):
-                for m in r.finditer(sent):
-                    if m.end() == m.start():
-                        continue
-                    groups = {k: v or "" for k, v in m.groupdict().items()}
-                    out.append(Match(start + m.start(), start + m.end(), groups=groups))
+            pats = self.regexes if low is None or not self.literals else self._live(low)
+            if not pats:
+                return out
+            for se in sents:
+                start, end = se
+                sent = text[start:end]
+                for r in pats:
+                    for m in r.finditer(sent):
+                        if m.end() == m.start():
+                            continue
+                        groups = {k: v or "" for k, v in m.groupdict().items()}
+                        out.append((Match(start + m.start(), start + m.end(), groups=groups), se))
             return out
         if self.kind == "detector" and not self.needs_parse:
-            return self.detector.find_lexical(text, start, end)
+            return [(m, se) for se in sents for m in self.detector.find_lexical(text, se[0], se[1])]
         return []
 
     def prepare(self, nlp) -> None:
@@ -580,8 +622,9 @@ def compile_rule(lr: LoadedRule, ctx: DetectorContext, severity: Severity | None
                         unsafe_if=unsafe_if,
                         regexes=regexes, detector=detector, token_patterns=ms.tokens or ms.dependency,
                         trigger=trigger, exceptions=exceptions, keys=keys,
-                        literals=[required_literals(r.pattern)
-                                  for r in (regexes if regexes else [trigger] if trigger else [])])
+                        literals=([(need,)] if detector is not None and (need := detector.required())
+                                  else [required_literals(r.pattern)
+                                        for r in (regexes if regexes else [trigger] if trigger else [])]))
 
 
 __all__ = ["CompiledRule", "compile_rule", "DETECTORS", "Applicability"]
