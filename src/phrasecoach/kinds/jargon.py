@@ -47,7 +47,7 @@ _TOKEN = re.compile(r"(?<![\w*^@#/.\-&'’~])(?:(?P<code>[A-Z]{2,5}-?(?:0\d*|[1-
                     r"|(?P<caps>[A-Z][A-Z&]{1,5})(?:s|'s|’s)?"
                     r"|(?P<tier>(?:[LPT]|SEV|Sev|sev)-?[0-4]|(?:SEV|Sev|sev)\s[0-4])"
                     r"|(?P<coded>(?!Q[1-4]\b|H[12]\b)[A-Z]{1,4}-?[1-9]\d{0,2}|(?:Cat|Tier|Band|Grade|Level|Phase|Stage)\s[0-9]))"
-                    r"(?![\w\-&])")
+                    r"(?![\w&]|-(?!(?:related|level|based|led|side|driven|linked|approved|only|specific)\b))")
 # A support tier or a priority ("L2", "T2", "P1", "Sev 2") is team shorthand where work is handed
 # to it or raised as it: "escalated to L2", "with T2 now", "open a P2", "our L2 team". "T5" and
 # "P2" are also terminals and car parks, so without such words, or where the message is about
@@ -70,6 +70,10 @@ _HANDOFF_BEFORE = re.compile(rf"\b(?:(?:{_HANDOFF_VERBS})\s+(?:(?:it|this|that|t
                              r"(?:over\s+)?to|(?:go|goes|going|went|gone|run|runs|invoiced|processed|handled)\s+"
                              r"(?:through|via|by))\s+(?:(?:the|our)\s+)?$", re.I)
 _NEXT = re.compile(r"\s+([A-Za-z][a-z'’]*)")
+_CAPS_RUN = re.compile(r"(?:\s+[A-Z][A-Z0-9&]{1,5}\b)*")  # more capitals right after: "MSK CATS"
+# After two capitals at the head of a phrase, a preposition: "the AE on your account", "the UW
+# at the insurer". (Known pairs, travel and names are let through before this is asked.)
+_PREPS = frozenset({"on", "at", "for", "from", "in", "with", "about", "of"})
 _CHAT_VERBS = frozenset({"cant", "wont", "dont", "didnt", "doesnt", "isnt", "wasnt", "arent", "hasnt",
                          "havent", "couldnt", "shouldnt", "wouldnt", "cannot"})
 _CODE_AFTER = re.compile(r"\s?-?\d{1,5}\b")  # matched at the acronym's end (pos), not on a copy of the rest
@@ -80,8 +84,8 @@ _REFERENCE_BEFORE = re.compile(
     r"receipt|id|request|model|serial|part|item|product|version)\b|#)[\s:#.]*"
     r"(?:(?:number|no|code|id|is|was|reads)\b[\s:#.]*){0,2}$", re.I)
 # A code handed to the customer as theirs: "Your PAC is KLM482913", "I've made yours: RMA-88120",
-# "a number for you, RA-55102", "here's your new one - X7731".
-_GIVEN_BEFORE = re.compile(r"(?:\byour\s+(?:[\w-]+\s+){1,3}(?:is|was|reads|will\s+be)|\byours(?:\s+is)?|"
+# "a number for you, RA-55102", "here's your new one - X7731", an answer: "its RP-20931".
+_GIVEN_BEFORE = re.compile(r"(?:\bit(?:'s|’s|s|\s+is)|\byour\s+(?:[\w-]+\s+){1,3}(?:is|was|reads|will\s+be)|\byours(?:\s+is)?|"
                            r"\bfor\s+you|\bhere(?:'s|’s|\s+is)\s+(?:your|yours)(?:\s+[\w-]+){0,3})[\s:,#–—-]*$", re.I)
 # Before letters and a number: a form, a message or a document of the trade, asked for or waited
 # on by its code ("submit an SA302", "pending an MT199", "raise a D0010", "send us a P87").
@@ -145,6 +149,7 @@ _PLACE_AFTER = re.compile(r"^(?:\s*[-–/>]\s*[A-Z]{3}\b|\s+to\s+[A-Z]{3}\b|\s+a
                           r"ticket\s+counter|desk|ramp|weather|delays?|local\s+time|time|"
                           r"(?:is|are|was|has|had)\s+(?:been\s+)?(?:experienc\w+|seeing|under))\b)")
 # After a digit, capitals that make it a time, an ordinal, a size or a unit: "3PM", "2ND", "2XL", "5GB".
+_UNIT_BEFORE = re.compile(r"\d\s?$")  # a unit after a number: "5 kVA"
 _UNITS = frozenset({"AM", "PM", "ND", "RD", "ST", "TH", "XL", "XS", "XXL", "GB", "MB", "KB", "TB", "GHZ",
                     "MHZ", "HZ", "KW", "KWH", "MPH", "KPH", "KG", "KM", "CM", "MM", "ML", "HP", "LB", "LBS",
                     "OZ", "FT", "PC", "PCS", "DR", "WD", "HRS", "MIN", "MINS", "DAY", "YR", "YRS", "MO"})
@@ -397,8 +402,10 @@ class UnexplainedAcronym(Detector):
                 ok = term in self.allow or _explained_in(text, term)
             else:  # "eTCV": the capitals judged as an acronym, the whole as a word ("iOS")
                 caps = term.lstrip("abcdefghijklmnopqrstuvwxyz")
-                ok = (len(caps) < self.min_letters or zipf(term) >= self.known_zipf
-                      or self._known(caps) or _explained_in(text, term) or _explained_in(text, caps))
+                ok = (len(caps) < self.min_letters and (term.upper() in self.allow or _UNIT_BEFORE.search(text, max(0, s - 4), s) is not None)
+                      or zipf(term) >= self.known_zipf
+                      or (self._known(caps) if len(caps) >= self.min_letters else caps in self.known_pairs)
+                      or _explained_in(text, term) or _explained_in(text, caps))
             if not ok:
                 out.append(Match(s, e, groups={"term": term}))
         return out
@@ -410,7 +417,8 @@ class UnexplainedAcronym(Detector):
         if _CODE_AFTER.match(text, e):
             return True  # flight, order or model codes: "BA 117", "XQZ 4471"
         before = text[max(0, s - 40): s]
-        if len(term) == 3 and (_PLACE_BEFORE.search(before[-25:]) or _PLACE_AFTER.match(text[e: e + 25])):
+        if len(term) == 3 and (_PLACE_BEFORE.search(before[-25:]) and not (self._role_after(text, e) and zipf(term) < self.known_zipf)
+                               or _PLACE_AFTER.match(text[e: e + 25])):
             return True  # airport and station codes in context: "from JFK", "LAX-SFO"
         if len(term) == 3 and term.isalpha() and text[e: e + 1] not in ("s", "'", "’") \
                 and _mentions(text, "travel", _TRAVEL) \
@@ -427,6 +435,9 @@ class UnexplainedAcronym(Detector):
             return True
         if _EXCLAIMED.match(text, e):
             return True  # chat slang ending an exclamation: "TGIF!", "Texas FTW!"
+        if not is_english_word(term) and zipf(term) < self.known_zipf and not _explained_in(text, term) \
+                and self._role_after(text, _CAPS_RUN.match(text, e).end()) and _shouting(text, s, e):
+            return False  # a run of capitals before a noun of the work: "the MSK CATS team"
         if self._step_after(text, e) and not is_english_word(term) and zipf(term) < self.role_zipf \
                 and not _shouting(text, s, e) and not _explained_in(text, term):
             return False  # before a noun of the work, a rarer word is the team's: "the VER queue"
@@ -462,7 +473,7 @@ class UnexplainedAcronym(Detector):
         if word[0].isupper():
             return True  # "the KL Gold": part of a name
         w = word.lower().replace("'", "").replace("’", "")
-        if w in _CHAT_VERBS:
+        if w in _CHAT_VERBS or w in _PREPS:
             return False
         # the head of its phrase where a verb follows ("the HD clears", "the LO was granted"); a
         # modifier where the word may be a noun ("a CA address", "the NY office")
@@ -540,6 +551,10 @@ class GlossaryTerm(Detector):
 
     def quick(self, text: str) -> bool:
         return self.rx is not None and self.rx.search(text) is not None
+
+    def required(self) -> frozenset[str] | None:
+        # every match is one term, its words separated by white space, in any case
+        return frozenset(" ".join(t.lower().split()) for t in self.terms) if self.terms else None
 
     def find_lexical(self, text: str, start: int, end: int) -> list[Match]:
         out = []
