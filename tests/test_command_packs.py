@@ -124,6 +124,17 @@ def test_a_team_trims_a_class_with_except(tmp_path):
     assert all(s.applicability is UNSAFE for s in f.suggestions)  # still a wish verb: never applied
 
 
+def test_a_team_adds_a_contact_clause_verb(tmp_path):
+    # "the number you ring from": a clause kept after the noun asked for, once "ring" is a contact verb
+    text = "The number you ring from?"
+    assert core().check(text).findings == ()  # "you ring": a clause, so no bare noun phrase
+    pack = write_pack(tmp_path / "t", meta=META + "lexicons:\n  contact-verb: [ring|rang]\n")
+    report = Coach(level="picky", packs=[pack]).check(text)
+    assert [f.rule for f in report.findings] == ["PC101"]
+    assert report.rewritten == "May I have the number you ring from?"
+    assert core().check("The name you booked under?").rewritten == "May I have the name you booked under?"
+
+
 def test_the_core_classes_are_read_without_the_core_pack(tmp_path):
     # `bundled = false`: the detectors still start from the core pack's word lists
     coach = Coach(packs=[write_pack(tmp_path / "t")], bundled=False, level="picky")

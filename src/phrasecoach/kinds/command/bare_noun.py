@@ -27,16 +27,11 @@ _CLAUSE_WORDS = re.compile(
 # A clause that describes the noun phrase, kept as it is: "Full name as it appears on your card?"
 _NP_CLAUSE = re.compile(r"\s(?:exactly\s+|just\s+)?(?:as|like)\s+(?:(?:it|they)\s+(?:appears?|is|are|shows?|reads?|"
                         r"was|were|printed|written)|(?:shown|printed|written|listed|stated|displayed|given|"
-                        r"registered|spelled|spelt)\b)\b.*$"
-                        # a contact clause: "the card you pay with", "the email you booked under",
-                        # "the address you gave us" (a verb after it is a statement: "the card you
-                        # used has expired")
-                        r"|\s(?:that\s+|which\s+)?(?:you|u)\s+(?:(?:have|had|originally|first|usually|normally|"
-                        r"always|last|just)\s+)?(?:[a-z]+ed|paid|pay|use|book|bought|buy|made|make|gave|give|got|"
-                        r"get|sent|send|sign|register|order|receive|enter|flew|fly|travel|stay|check|log|shop|wrote|"
-                        r"write|put|call|spoke|speak|dealt|deal|took|see|saw|hold|held)"
-                        r"(?:\s+(?:with|under|on|for|from|in|at|by|through|us|me|it|them|online|earlier|originally|"
-                        r"before|in\s+with))?(?:\s+to\s+[a-z]+(?:\s+(?:it|with|online|in))?)?$", re.I)
+                        r"registered|spelled|spelt)\b)\b.*$", re.I)
+# where a contact clause may start ("the card you pay with"); its words are the lexicon's
+_YOU_CLAUSE = re.compile(r"\s(?:that\s+|which\s+)?(?:you|u)\s+", re.I)
+_PAST_ED = re.compile(r"[a-z]+ed", re.I)
+_WORD_ONLY = re.compile(r"[a-z]+", re.I)
 _PLEASE_END = re.compile(r"(?:,\s*|\s+)(?P<p>please|pls|plz)\s*$", re.I)
 _VOCATIVE_END = re.compile(r",\s*(?P<v>(?:(?:Mr|Mrs|Ms|Dr|Miss)\.?\s+)?[A-Z][a-z][\w'’-]*)$")
 NP_INTRO = re.compile(
@@ -78,8 +73,36 @@ class NpVerdict(NamedTuple):
     head_personal: bool  # the head of every conjunct is such a word
 
 
-def np_parts(s: str) -> NounPhraseParts | None:
-    """Cut a possible bare-noun request into its parts; None when the shape cannot be one."""
+def contact_clause(core: str, lex) -> int | None:
+    """Where a contact clause ends `core` ("the email you booked under", "the address you gave
+    us", "the card you used to pay with"), or None: "you", maybe a contact-adverb, a past tense
+    in -ed or a contact-verb, maybe a contact-tail word (or "in with"), maybe "to" and a verb with
+    one of it/with/online/in, and nothing more."""
+    for m in _YOU_CLAUSE.finditer(core):
+        words = [w.lower() for w in core[m.end():].split()]
+        if not all(_WORD_ONLY.fullmatch(w) for w in words):
+            continue
+        for skip in (0, 1) if words and words[0] in lex.contact_adverb else (0,):
+            rest = words[skip:]
+            if not rest or not (rest[0] in lex.contact_verb or _PAST_ED.fullmatch(rest[0])):
+                continue
+            rest = rest[1:]
+            tails = [0]
+            if rest and rest[0] in lex.contact_tail:
+                tails.append(1)
+            if rest[:2] == ["in", "with"]:
+                tails.append(2)
+            for t in tails:
+                after = rest[t:]
+                if not after or (after[0] == "to" and len(after) in (2, 3)
+                                 and (len(after) == 2 or after[2] in ("it", "with", "online", "in"))):
+                    return m.start()
+    return None
+
+
+def np_parts(s: str, lex=None) -> NounPhraseParts | None:
+    """Cut a possible bare-noun request into its parts; None when the shape cannot be one.
+    `lex` (a CommandLexicon) knows the words of a contact clause kept after the noun phrase."""
     body, tail = split_tail(s.rstrip())
     core, terminal = split_terminal(body)
     if not core or "!" in terminal:
@@ -101,8 +124,9 @@ def np_parts(s: str) -> NounPhraseParts | None:
             vocative, core = m.group("v"), core[: m.start()]
     clause = ""
     m = _NP_CLAUSE.search(core)
-    if m and m.start() > 0:
-        clause, core = core[m.start():], core[: m.start()]
+    at = m.start() if m else (contact_clause(core, lex) if lex is not None else None)
+    if at:
+        clause, core = core[at:], core[:at]
     core = core.rstrip(" ,")
     if not core:
         return None
@@ -163,7 +187,7 @@ class BareNounRequest(Detector):
         if (m and _NON_LETTERS.sub("", m.group(1).lower()) in never_first
                 and not NP_INTRO.match(sentence.strip())):
             return False
-        parts = np_parts(sentence.strip())
+        parts = np_parts(sentence.strip(), self.lex)
         if parts is None:
             return False
         _prefix, np, _clause, please, _vocative, terminal, _tail = parts
@@ -187,7 +211,7 @@ class BareNounRequest(Detector):
 
     def find_parsed(self, doc, offset: int) -> list[Match]:
         text = doc.text.rstrip()
-        parts = np_parts(text)
+        parts = np_parts(text, self.lex)
         if parts is None or CONTINUATION.match(text) or cut_off(parts.np, "..."):
             return []  # (a noun phrase never strands a preposition: "A member of" is cut off)
         if parts.prefix and _CLAUSE_WORDS.search(parts.np.lower()):

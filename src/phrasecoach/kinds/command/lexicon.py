@@ -47,6 +47,9 @@ WORD_CLASSES: dict[str, str] = {
     "motion-word": "words after a verb of motion: into, over, back",
     "item-noun": "things asked for with 'a': copy, photo, screenshot",
     "np-determiner": "words that open a noun phrase with its own determiner: your, the, this",
+    "contact-verb": "verbs of a clause kept after the noun asked for: 'the card you pay with'",
+    "contact-adverb": "words between 'you' and that verb: 'the email you originally booked under'",
+    "contact-tail": "the word after that verb: with, under, us, online",
 }
 # Regex classes: name -> what follows the alternation when it is compiled
 PATTERN_CLASSES: dict[str, str] = {
@@ -288,6 +291,9 @@ class CommandLexicon:
         self.motion_word = words("motion-word")
         self.item_noun = words("item-noun")
         self.np_determiner = words("np-determiner")
+        self.contact_verb = words("contact-verb")
+        self.contact_adverb = words("contact-adverb")
+        self.contact_tail = words("contact-tail")
         # the verbs that have pairs: "get" for "get well"
         self.courtesy_pair_verbs = _pair_verbs(self.courtesy_pair)
         self.demand_pair_verbs = _pair_verbs(self.demand_pair)
