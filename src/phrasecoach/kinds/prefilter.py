@@ -170,6 +170,12 @@ _EVERYWHERE = frozenset(
     "that the this to u up us was we will with you your".split())
 
 
+def weak(s: frozenset[str]) -> bool:
+    """Is a literal set nearly sure to hold in any message (one of its strings is an everyday
+    word or shorter than three characters)?"""
+    return any(len(x) < SCAN_MIN or x.strip(" -'") in _EVERYWHERE for x in s)
+
+
 def _strength(s: frozenset[str]) -> tuple[bool, int, int]:
     """Rarer first: no everyday word, then the shortest string's length (past five letters a
     string is rare enough), then fewer strings (each is one substring search)."""

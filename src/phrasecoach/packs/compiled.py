@@ -18,7 +18,7 @@ from .. import conversation
 from ..kinds import command, jargon
 from ..kinds.base import Detector, DetectorContext, Match
 from ..kinds.phrases import _LEMMA_REF, compile_phrases, count_forms, expand_lemmas, inflections, phrase_keys
-from ..kinds.prefilter import Haystack, Literals, literals_hold, required_literals, union_keys
+from ..kinds.prefilter import Haystack, Literals, literals_hold, required_literals, union_keys, weak
 from ..kinds.templates import FILTERS, render, template_slots
 from ..models import Applicability, Severity, Suggestion
 from .linear import LinearPattern, NotLinear, compile_linear
@@ -321,7 +321,9 @@ class CompiledRule:
 
     def _bind(self, scan) -> tuple:
         """(scan, gate bits, all the rule's bits, per regex its literal sets' bits or None)."""
-        groups = [tuple(scan.mask_of(g) for g in lits) if lits is not None else None
+        # a set holding an everyday word ("you", "is") is in nearly every text: it would only
+        # split the memo's keys, so liveness ignores it (the regex itself still decides)
+        groups = [tuple(scan.mask_of(g) for g in lits if not weak(g)) if lits is not None else None
                   for lits in self.literals]
         every = 0
         for gs in groups:
