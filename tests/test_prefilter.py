@@ -153,6 +153,18 @@ def test_literal_scan_finds_exactly_the_literals_a_text_holds(literals, text):
     assert got.present == {x for x in literals if x in text}
     for x in literals:
         assert prefilter.holds(frozenset([x]), got) == (x in text)
+    # the RE2 set and the fallback scan with Python's re say the same
+    assert scan._set is not None
+    assert scan._scan(text) == got.mask
+
+
+def test_the_literal_scan_falls_back_to_re_when_re2_cannot_take_the_set():
+    # a memory budget too small for the set: RE2 refuses it, and Python's re finds the strings
+    lits = ["sorry", "refund", "on us", "s"] + [f"w{i:04d}x" for i in range(3000)]
+    scan = prefilter.LiteralScan(lits, re2_mem=1 << 16)
+    assert scan._set is None
+    got = scan.haystack("so sorry, the refund is on us (w0042x)")
+    assert got.present == {"sorry", "refund", "on us", "s", "w0042x"}
 
 
 def test_the_engine_gates_with_one_scan_and_finds_the_same():

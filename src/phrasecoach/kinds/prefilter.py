@@ -333,13 +333,34 @@ def holds(strings: frozenset[str], low: Haystack) -> bool:
     return bool(low.scan.mask_of(strings) & low.mask)
 
 
+def _literal_set(strings: list[str], mem: int):
+    """An RE2 set of the strings, then one pattern that matches every text (so an empty answer
+    can only mean RE2 gave up, and the scan falls back to Python's re); None without RE2."""
+    try:
+        import re2
+
+        opts = re2.Options()
+        opts.max_mem = mem
+        opts.log_errors = False
+        found = re2.Set.SearchSet(opts)
+        for x in strings:
+            found.Add(re.escape(x))
+        found.Add("")
+        found.Compile()
+        return found
+    except Exception:  # noqa: BLE001 - no RE2, or a string it cannot take: the re scan does it all
+        return None
+
+
 class LiteralScan:
-    """Which of the given literals a text holds, as bits of one integer: the long ones
-    (SCAN_MIN characters or more) from one pass of a trie regex, the few short ones by `in`.
+    """Which of the given literals a text holds, as bits of one integer, from one pass of an RE2
+    set (a DFA over every string at once), or else the long ones (SCAN_MIN characters or more)
+    from one pass of a trie regex and the few short ones by `in`.
     A rule's questions ("one of these strings?", "which of my regexes can match?") are then an
     AND of two integers, not a search of the text per literal or a loop over sets."""
 
-    def __init__(self, literals) -> None:
+    def __init__(self, literals, re2_mem: int = 32 << 20) -> None:
+        """`re2_mem`: RE2's memory budget for the set (at 16 MB no corpus text made it give up)."""
         every = sorted(set(literals))
         self._bit = {x: 1 << i for i, x in enumerate(every)}
         self._strings = every
@@ -355,7 +376,24 @@ class LiteralScan:
         # a string found at a position brings every shorter scanned string it starts with
         self._prefix_bits = {lit: self.mask_of(lit[:k] for k in range(1, len(lit) + 1) if lit[:k] in known)
                              for lit in lits}
-        self._rx = re.compile(f"(?=({_trie_re(trie)}))") if lits else None
+        self._trie = trie if lits else None
+        self._rx: re.Pattern[str] | None = None  # compiled on the first text RE2 does not answer
+        self._set, self._set_bits = _literal_set(every, re2_mem), [1 << i for i in range(len(every))] + [0]
+
+    def _scan(self, low: str) -> int:
+        """The same bits from Python's re: short strings by `in`, long ones by the trie regex."""
+        mask = 0
+        for x, b in self._short:
+            if x in low:
+                mask |= b
+        if self._trie is None:
+            return mask
+        if self._rx is None:
+            self._rx = re.compile(f"(?=({_trie_re(self._trie)}))")
+        prefix_bits = self._prefix_bits
+        for m in self._rx.finditer(low):
+            mask |= prefix_bits[m.group(1)]
+        return mask
 
     def mask_of(self, strings) -> int:
         """The bits of `strings`; KeyError for a string the scan was not built with."""
@@ -372,13 +410,13 @@ class LiteralScan:
         in it; None stays None (the text needs the regexes themselves)."""
         if low is None:
             return None
-        mask = 0
-        for x, b in self._short:
-            if x in low:
-                mask |= b
-        prefix_bits = self._prefix_bits
-        for m in self._rx.finditer(low) if self._rx is not None else ():
-            mask |= prefix_bits[m.group(1)]
+        found = self._set.Match(low) if self._set is not None else None
+        if found:  # the last pattern matches every text: no answer means RE2 gave up
+            bits, mask = self._set_bits, 0
+            for i in found:
+                mask |= bits[i]
+        else:
+            mask = self._scan(low)
         out = Haystack(low)
         out.mask = mask
         out.scan = self
