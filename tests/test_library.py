@@ -188,6 +188,19 @@ def test_overlapping_strengths_count_once():
     assert len(two.strengths) == 2 and two.score == 100
 
 
+@pytest.mark.parametrize("text, categories", [
+    ("As I said before, you should have checked in online.", {"impatience", "blame"}),
+    ("Obviously you entered the wrong card, so the payment failed.", {"impatience", "blame"}),
+    ("As previously advised, that is not our fault.", {"impatience", "defensive"}),
+    ("Calm down, it is company policy.", {"dismissive", "defensive"}),
+])
+def test_two_problems_of_different_categories_in_one_sentence_are_both_reported(text, categories):
+    """A sentence-wide finding of one category does not hide a shorter one of another category
+    inside it: an agent (and a QA score) sees both problems."""
+    found = Coach(level="picky").check(text).findings
+    assert {f.category.value if hasattr(f.category, "value") else f.category for f in found} == categories
+
+
 def test_strengths_are_reported_apart_from_findings():
     text = "Thanks for waiting! I'm so sorry for the wait. Date of birth?"
     report = coach().check(text)
