@@ -257,14 +257,16 @@ class BareNounRequest(Detector):
             return None
         lows = {t.lower_ for t in words}
         first_conj = []
-        for t in words:
-            if t.tag_ in ("CC", "IN", "TO") or t.pos_ == "ADP":
+        for t in toks:  # the first conjunct ends at "and", a preposition or a list comma
+            if t.tag_ in ("CC", "IN", "TO") or t.pos_ == "ADP" or t.text in (",", "&", "/"):
                 break
-            first_conj.append(t)
+            if not t.is_punct:
+                first_conj.append(t)
         heads = [t for t in first_conj if t.pos_ in ("NOUN", "PROPN") or "NOUN" in lemmas(t.lower_)]
         head = heads[-1] if heads else words[-1]
         if (head.lower_ in lex.not_request_noun or noun_lemma(head.lower_) in lex.not_request_noun
-                or first.lower_ in lex.not_request_noun):
+                or (first.lower_ in lex.not_request_noun  # "Job number" asks; "Job done" does not
+                    and not any(self._personal(t) for t in first_conj[1:]))):
             return None
         if any(w in lex.pleasantry for w in lows):
             return None
@@ -294,6 +296,10 @@ class BareNounRequest(Detector):
                     return False
                 continue
             if low in ("ur", "yr"):
+                continue
+            nxt = toks[k + 1] if k + 1 < len(toks) else None
+            if k == 0 and t.pos_ == "INTJ" and self._item(t) and nxt is not None and nxt.lower_ == "of":
+                nouny = True  # "Scan of your passport" (tagged as an interjection)
                 continue
             if t.tag_ in ("PRP", "MD", "WDT", "WP", "WRB") or t.pos_ in ("INTJ", "AUX"):
                 if t.pos_ == "AUX" and lemmas(low).get("NOUN"):
@@ -347,6 +353,7 @@ class BareNounRequest(Detector):
         """Is the head of each conjunct (its last noun before a preposition) information asked
         of a customer? "Order number", "Member ID", "the first line of the address"."""
         conj: list = []
+        item_of = False  # after "Photos of the damage", "and the packaging" is still what they show
         for t in [*toks, None]:
             if t is None or t.tag_ == "CC" or t.text in (",", "&", "/"):
                 nouns = []
@@ -358,9 +365,10 @@ class BareNounRequest(Detector):
                         break
                     if x.pos_ in ("NOUN", "PROPN") or "NOUN" in lemmas(x.lower_) or x.lower_ in self.personal:
                         nouns.append(x)
-                if nouns and not (self._personal(nouns[-1]) or nouns[-1].text.isupper()
-                                  or nouns[-1].lower_ in self.lex.item_noun or any(self._personal(x) for x in of_part)):
+                if nouns and not (self._personal(nouns[-1]) or nouns[-1].text.isupper() or item_of
+                                  or self._item(nouns[-1]) or any(self._personal(x) for x in of_part)):
                     return False
+                item_of = item_of or bool(nouns and self._item(nouns[-1]) and of_part)
                 conj = []
             elif not t.is_punct:
                 conj.append(t)
@@ -426,6 +434,8 @@ class BareNounRequest(Detector):
                 postmod = True
                 break
         head = next((t for t in head_conj if t.tag_.startswith("NN")), first)
+        if self._item(first) and len(words) > 1 and words[1].lower_ == "of":
+            head = first  # "Scan of your passport" (the item word mis-tagged)
         if head.lower_ in self.lex.item_noun or noun_lemma(head.lower_) in self.lex.item_noun:
             return ("a " if head.tag_ != "NNS" else ""), postmod
         if postmod or not informative:

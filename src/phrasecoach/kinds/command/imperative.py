@@ -235,6 +235,21 @@ class ImperativeRequest(Detector):
             return None
         if t.tag_ in ("VBD", "VBN", "VBZ", "VBG", "MD") and not strong:
             return None
+        if t.tag_ != "VB" and (nxt is None or not strong or nxt.tag_ == "IN"):
+            # a noun that looks like a verb, read as one: "Cover for hip dysplasia ended at …",
+            # "Return of the old unit was logged": a finite verb later in the clause is its verb
+            for y in doc[end + 1:]:
+                if y.is_punct or y.dep_ == "cc":
+                    break
+                if y.tag_ in ("VBD", "VBZ") and y.dep_ not in ("relcl", "conj"):
+                    return None
+        h = doc[end].head
+        if (h.i > end and h.dep_ == "ROOT" and h.tag_ in ("VBZ", "VBD") and t.dep_ in ("advcl", "csubj", "dep")
+                and any(c.dep_ in ("nsubj", "nsubjpass") and c.i > end and c.pos_ in ("NOUN", "PROPN")
+                        for c in h.children)):
+            return None  # a name hung off a later statement: "Fly By® Check-in is available when …"
+        if low == "let" and nxt is not None and nxt.text.lower() == "s" and not t.whitespace_:
+            return None  # "lets get this sorted": chat spelling of "let's"
         for x in doc[i:end + 1]:
             if any(c.dep_ in ("nsubj", "nsubjpass", "expl") and c.i < i and not is_emoji(c) for c in x.children):
                 return None

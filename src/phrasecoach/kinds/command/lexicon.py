@@ -65,6 +65,9 @@ _LITERAL = re.compile(r"[\w'’@#&-]+(?: [\w'’@#&-]+)*")
 _LEADING_WORD = re.compile(r"[a-z'’-]+", re.I)
 
 
+_SEEN_MAX = 65536  # words whose regex answer a WordClass keeps (a few MB at most)
+
+
 class WordClass(frozenset):
     """A set of words plus regex entries: `w in cls` tries the set, then the regexes.
     `patterns`: the bundled regex entries; `team_patterns`: a team pack's (run on RE2)."""
@@ -79,10 +82,19 @@ class WordClass(frozenset):
         self.extra = extra
         self.patterns = patterns
         self.team_patterns = team_patterns
+        self._extra_seen: dict = {}  # word -> extra(word): the same words are asked about again and again
         return self
 
     def __contains__(self, w) -> bool:
-        return frozenset.__contains__(self, w) or self.extra(w)
+        if frozenset.__contains__(self, w):
+            return True
+        seen = self._extra_seen
+        hit = seen.get(w)
+        if hit is None:
+            if len(seen) >= _SEEN_MAX:
+                seen.clear()
+            hit = seen[w] = bool(self.extra(w))
+        return hit
 
 
 def _split_top(entry: str) -> list[str]:

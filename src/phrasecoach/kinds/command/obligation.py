@@ -50,7 +50,11 @@ _NEED_YOUR = re.compile(
 _STANCE_LEAD = re.compile(r"\W*(?:obv|obvs|obviously|honestly|basically|tbh|literally|seriously)\b", re.I)
 _HEDGES = {"really", "definitely", "probably"}  # dropped from the ask, and they keep it unsafe
 _MUST_EMPATHY = re.compile(r"^(?:be|feel|have\s+been|'ve\s+been)\b", re.I)
-_MUST_GUESS = re.compile(r"(?:have|of|ve)\s+\w+(?:ed|en|t)\b|of\s+(?:put|got|hit|set|cut|read|been|done|had|made|left|sent|paid)\b",
+# a guess, said with a past participle: "you must have missed it", "you must have misheard",
+# "you must've misunderstood" (not "you must have valid ID", "you must have that ready")
+_MUST_GUESS = re.compile(r"(?:have|of|ve)\s+(?!(?:valid|good|at|that|what|it|eight|both|proof)\b)"
+                         r"(?:just\s+|already\s+)?\w+(?:ed|en|t|ard|aid|ead|ood|own|wn|one|ung|ot|ught)\b"
+                         r"|of\s+(?:put|got|hit|set|cut|read|been|done|had|made|left|sent|paid)\b",
                          re.I)  # (chat spelling: "u must of put the pin in wrong")
 _CHOICE = re.compile(r"(?:decide|choose|pick|select|say|judge|determine|make\s+(?:the|that)\s+(?:call|choice|decision))\b",
                      re.I)
