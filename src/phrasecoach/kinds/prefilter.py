@@ -359,7 +359,7 @@ class LiteralScan:
     A rule's questions ("one of these strings?", "which of my regexes can match?") are then an
     AND of two integers, not a search of the text per literal or a loop over sets."""
 
-    def __init__(self, literals, re2_mem: int = 32 << 20) -> None:
+    def __init__(self, literals, re2_mem: int = 16 << 20) -> None:
         """`re2_mem`: RE2's memory budget for the set (at 16 MB no corpus text made it give up)."""
         every = sorted(set(literals))
         self._bit = {x: 1 << i for i, x in enumerate(every)}

@@ -204,7 +204,7 @@ def validate_token_patterns(patterns: list[list[dict]], where: str) -> None:
                                          "token attributes (LOWER, POS, DEP, OP ...)") from None
 
 
-_LIVE_MEMO = 4096  # per rule: answers of _live kept, by the rule's strings a text holds
+_LIVE_MEMO = 1024  # per rule: answers of _live kept, by the bits of its strings a text holds (a key is an int of up to 1 KB)
 
 
 @dataclass
