@@ -248,6 +248,11 @@ def _explained(text: str, term: str) -> bool:
 _OPEN_PAREN_BEFORE = re.compile(r"\(\s*$")
 
 
+def _word_next(words: list[str]) -> re.Pattern[str] | None:
+    """One of `words` as the next word (`match` at the end of a term), or None for no words."""
+    return re.compile(r"\s+(?:" + "|".join(map(re.escape, words)) + r")\b", re.I) if words else None
+
+
 # Words that an acronym's initials may leave out: "Department of Transportation" is DOT or DT.
 _MINOR_WORDS = frozenset({"of", "and", "the", "for", "to", "in", "on", "a", "&"})
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’]*|&")
@@ -345,12 +350,10 @@ class UnexplainedAcronym(Detector):
         self.glossary_upper = {k for k in ctx.glossary if k.isupper()}
         self.known_zipf = options.known_zipf
         self.known_pairs = {a.upper() for a in options.known_pairs}
-        self.role_after = (re.compile(r"\s+(?:" + "|".join(re.escape(w) for w in options.role_nouns)
-                                      + r")\b", re.I) if options.role_nouns else None)
+        self.role_after = _word_next(options.role_nouns)
         self.min_letters = options.min_letters
         self.role_zipf = options.role_zipf
-        self.step_after = (re.compile(r"\s+(?:" + "|".join(re.escape(w) for w in options.step_nouns)
-                                      + r")\b", re.I) if options.step_nouns else None)
+        self.step_after = _word_next(options.step_nouns)
         self.shapes = frozenset(options.shapes)
 
     def quick(self, text: str) -> bool:

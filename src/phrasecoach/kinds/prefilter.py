@@ -170,16 +170,20 @@ _EVERYWHERE = frozenset(
     "that the this to u up us was we will with you your".split())
 
 
+def _everyday(s: frozenset[str]) -> bool:
+    return any(x.strip(" -'") in _EVERYWHERE for x in s)
+
+
 def weak(s: frozenset[str]) -> bool:
     """Is a literal set nearly sure to hold in any message (one of its strings is an everyday
     word or shorter than three characters)?"""
-    return any(len(x) < SCAN_MIN or x.strip(" -'") in _EVERYWHERE for x in s)
+    return _everyday(s) or any(len(x) < SCAN_MIN for x in s)
 
 
 def _strength(s: frozenset[str]) -> tuple[bool, int, int]:
     """Rarer first: no everyday word, then the shortest string's length (past five letters a
     string is rare enough), then fewer strings (each is one substring search)."""
-    return (not any(x.strip(" -'") in _EVERYWHERE for x in s), min(5, *map(len, s)), -len(s))
+    return (not _everyday(s), min(5, *map(len, s)), -len(s))
 
 
 def _best(cands: list[frozenset[str]]) -> frozenset[str] | None:
@@ -326,11 +330,6 @@ def _trie_re(node: dict) -> str:
 
 
 SCAN_MIN = 3  # shorter strings ("s", "on") are everywhere: testing them one by one is cheaper
-
-
-def holds(strings: frozenset[str], low: Haystack) -> bool:
-    """Does `low` hold one string of the set? (Every string must be one the scan knew.)"""
-    return bool(low.scan.mask_of(strings) & low.mask)
 
 
 def _literal_set(strings: list[str], mem: int):

@@ -295,8 +295,7 @@ class CompiledRule:
             # is live. find_lexical / candidate() scan each sentence once anyway, so a whole-text
             # regex search here would only scan it twice.
             if isinstance(low, Haystack):  # its strings were found in one scan of the text
-                bits = self._bits if self._bits is not None and self._bits[0] is low.scan else self._bind(low.scan)
-                if not bits[1] & low.mask:
+                if not self._bits_for(low.scan)[1] & low.mask:
                     return False
             elif not any(map(low.__contains__, gate)):
                 return False
@@ -318,6 +317,11 @@ class CompiledRule:
         if self.trigger is not None:
             return self.trigger.search(sentence) is not None
         return True
+
+    def _bits_for(self, scan) -> tuple:
+        """_bind's answer for `scan`, made once per scan."""
+        bits = self._bits
+        return bits if bits is not None and bits[0] is scan else self._bind(scan)
 
     def _bind(self, scan) -> tuple:
         """(scan, gate bits, all the rule's bits, per regex its literal sets' bits or None)."""
@@ -345,7 +349,7 @@ class CompiledRule:
         if isinstance(low, Haystack):
             # texts that hold the same of the rule's strings have the same live regexes: most
             # texts share a few common ones ("is", "the"), so the answer is usually kept already
-            bits = self._bits if self._bits is not None and self._bits[0] is low.scan else self._bind(low.scan)
+            bits = self._bits_for(low.scan)
             key = bits[2] & low.mask
             live = self._live_memo.get(key)
             if live is None:

@@ -436,7 +436,7 @@ class BareNounRequest(Detector):
         head = next((t for t in head_conj if t.tag_.startswith("NN")), first)
         if self._item(first) and len(words) > 1 and words[1].lower_ == "of":
             head = first  # "Scan of your passport" (the item word mis-tagged)
-        if head.lower_ in self.lex.item_noun or noun_lemma(head.lower_) in self.lex.item_noun:
+        if self._item(head):
             return ("a " if head.tag_ != "NNS" else ""), postmod
         if postmod or not informative:
             return "the ", postmod
