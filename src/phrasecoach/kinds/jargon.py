@@ -13,7 +13,9 @@ you RDU tonight"), before "is closed", or where the message places the same code
 parentheses ("(MQDs)"), by a definition ("ATC is a government agency that …", "the ATC,
 which …") or by capitalised words whose initials spell it ("Wanna Get Away fares"). Besides
 capitals ("WMS") it flags record ids given without saying what they are ("KB0042",
-"INC123456") and an acronym with a lower-case prefix ("eTCV"); a CamelCase name
+"INC123456"; a knowledge-base, incident, change or task id stays the team's even where it is
+handed over as "it's KB0042", unlike a booking reference: "its RP-20931") and an acronym with a
+lower-case prefix ("eTCV"); a CamelCase name
 ("ServiceNow") is a name, not shorthand. Two capitals ("BO", "EA"), three letters cased like
 "TnS", "-Ops" team names ("LiveOps") and short codes ("R2", "Cat 2") are flagged only where they
 name a team, a system or a step of the work (a noun of the work after them, `role_nouns`; the head
@@ -87,6 +89,21 @@ _REFERENCE_BEFORE = re.compile(
 # "a number for you, RA-55102", "here's your new one - X7731", an answer: "its RP-20931".
 _GIVEN_BEFORE = re.compile(r"(?:\bit(?:'s|’s|s|\s+is)|\byour\s+(?:[\w-]+\s+){1,3}(?:is|was|reads|will\s+be)|\byours(?:\s+is)?|"
                            r"\bfor\s+you|\bhere(?:'s|’s|\s+is)\s+(?:your|yours)(?:\s+[\w-]+){0,3})[\s:,#–—-]*$", re.I)
+# ... but not every code said that way is the customer's. The team's own records keep their
+# shorthand however they are handed over ("it's KB0042 you want", "yours is CHG0031234"): by the
+# prefix of the record's kind, knowledge-base articles (KB, KBA), a service desk's incidents,
+# changes, problems, requests and tasks (INC, CHG, PRB, SR, RITM, TASK, CTASK), engineering
+# tickets and defects (BUG, DEF, ENG, DEV, OPS); or by the words around the code, where it
+# names a document to read ("your guide is AB-1234", "it's XY0042 you'll need to follow", "it's
+# ZZ0042 that has the steps"). A booking, order or case reference ("its RP-20931", "your PAC is
+# KLM482913", "here's your new code: AB48812") is still the customer's.
+_RECORD_PREFIX = re.compile(r"(?:KBA?|INC|CHG|PRB|SR|RITM|C?TASK|BUG|DEF|ENG|DEV|OPS)-?\d")
+_DOC_GIVEN_BEFORE = re.compile(r"\b(?:articles?|guides?|runbook|procedure|how-?to|workaround|fix|patch|instructions|steps)"
+                               r"(?:\s+(?:is|was|reads|will\s+be|for\s+(?:this|that|it|you)))?[\s:,#–—-]*$", re.I)
+_DOC_AFTER = re.compile(r"\s+(?:(?:that|which)\s+)?(?:(?:you|u)(?:\s+(?:will|would|should|must|can|could|may)|[\'’](?:ll|d))?\s+"
+                        r"(?:(?:want|need|have|ought|got)\s+to\s+|wanna\s+|gotta\s+)?(?:read|follow(?!\s+(?:up|on)\b)|look\s+at|go\s+through|"
+                        r"work\s+through)|(?:has|gives|explains|covers|describes|shows|lists|walks\s+(?:you\s+)?through)\s+"
+                        r"(?:(?:all\s+)?the\s+)?(?:steps|fix|how|instructions|workaround))\b", re.I)
 # Before letters and a number: a form, a message or a document of the trade, asked for or waited
 # on by its code ("submit an SA302", "pending an MT199", "raise a D0010", "send us a P87").
 # Not "need a", "send you a" or "return a": those are as often said of a product ("needs a PS5").
@@ -502,13 +519,22 @@ class UnexplainedAcronym(Detector):
         return _TIER_BEFORE.search(text, max(0, s - 50), s) is None
 
     def _code_ok(self, text: str, term: str, s: int, e: int) -> bool:
-        if _REFERENCE_BEFORE.search(text, max(0, s - 40), s) or _POSTCODE_AFTER.match(text, e) \
-                or _GIVEN_BEFORE.search(text, max(0, s - 40), s):
+        if _REFERENCE_BEFORE.search(text, max(0, s - 40), s) or _POSTCODE_AFTER.match(text, e):
             return True  # the reference the customer was given: "ticket INC123456"
+        if _GIVEN_BEFORE.search(text, max(0, s - 40), s) and not _team_record(text, term, s, e):
+            return True  # handed over as theirs: "its RP-20931", "Your PAC is KLM482913"
         if _FLIGHT_CODE.fullmatch(term) or _PADDED_FLIGHT_CODE.fullmatch(term) \
                 and _mentions(text, "travel", _TRAVEL):
             return True  # a flight number: "DL1726", "BA0048 has landed"
         return term in self.allow or zipf(term) >= self.known_zipf or _explained_in(text, term)
+
+
+def _team_record(text: str, term: str, s: int, e: int) -> bool:
+    """A code that stays the team's even where it is handed over: a record by its prefix
+    ("KB0042", "INC123456", "CHG0031234") or a document to read by the words around it."""
+    return (_RECORD_PREFIX.match(term) is not None
+            or _DOC_GIVEN_BEFORE.search(text, max(0, s - 40), s) is not None
+            or _DOC_AFTER.match(text, e) is not None)
 
 
 def _spelled_out(text: str, letters: str) -> bool:
