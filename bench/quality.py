@@ -10,9 +10,9 @@ The sets (docs/quality.md says how each was made):
   tuned on them, frozen. The figure to quote. Read in aggregate only.
 - `gold-dev`: 1,211 more real turns, annotated the same way; rules are tuned on them.
 - `judged`: corpus findings drawn at random per rule and judged by hand (tests/data/gold/judged*.jsonl).
-- `blind`, `blind-2`, `blind-3`: sentences and short transcripts written from docs/annotation.md by someone who
-  never saw the rules (blind-2 before the rule work of 2026-11-29, blind-3 by two more helpers before
-  the next stop's). Aggregate only.
+- `blind`, `blind-2`, `blind-3`, `blind-4`: sentences and short transcripts written from docs/annotation.md by
+  someone who never saw the rules (blind-2 before the rule work of 2026-11-29, blind-3 and blind-4 by two
+  more helpers each at the start of the next stops). Aggregate only; the newest is the fresh one.
 - `written`: sentences and transcripts written the same way by two more writers, then tuned on
   (dev data: `--errors` lists its items). It says how the rules do on other people's wording
   they were fitted to, not on new wording.
@@ -54,6 +54,9 @@ SENTENCE_SETS = {
     "blind-3": (DATA / "blind-3" / "sentences.jsonl",
                 "written from docs/annotation.md alone by two helpers, 2026-11-29 (second stop); aggregate only",
                 False),
+    "blind-4": (DATA / "blind-4" / "sentences.jsonl",
+                "written from docs/annotation.md alone by two helpers, 2026-11-29 (third stop); aggregate only",
+                False),
 }
 # transcripts with missed-acknowledgment labels: (name shown, file, dev)
 TRANSCRIPT_SETS = (
@@ -61,6 +64,7 @@ TRANSCRIPT_SETS = (
     ("blind transcripts (aggregate only)", DATA / "blind" / "transcripts.jsonl", False),
     ("blind-2 transcripts (aggregate only)", DATA / "blind-2" / "transcripts.jsonl", False),
     ("blind-3 transcripts (aggregate only)", DATA / "blind-3" / "transcripts.jsonl", False),
+    ("blind-4 transcripts (aggregate only)", DATA / "blind-4" / "transcripts.jsonl", False),
 )
 JUDGED = judged_files(GOLD)  # corpus findings judged by hand (goldset.judged_files says which)
 # safe rewrites judged good or not by hand (bench/review.py draw --safe)
@@ -172,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--errors", action="store_true",
                     help="list false alarms and misses on the dev sets (never holdout or blind)")
     ap.add_argument("--record", action="store_true", help=f"write rules/core/{MEASURED_FILE}")
-    ap.add_argument("--sets", default="sentences,written,gold-dev,gold-holdout,blind,blind-2,blind-3,missed-ack,safe",
+    ap.add_argument("--sets", default="sentences,written,gold-dev,gold-holdout,blind,blind-2,blind-3,blind-4,missed-ack,safe",
                     help="which sets to run (comma-separated)")
     ap.add_argument("--json", metavar="FILE", help="also write the summary figures as JSON")
     args = ap.parse_args(argv)
