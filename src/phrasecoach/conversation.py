@@ -185,6 +185,14 @@ class Scanner:
     def find(self, text: str) -> list[SignalHit]:
         """The signals in one customer turn, one per overlapping stretch (the longest, then the
         earliest), in text order."""
+        return _one_per_stretch(self._hits(text))
+
+    def fired(self, text: str) -> frozenset[str]:
+        """The ids of the rules that fire anywhere in `text` (a rule's `requires: signals:`)."""
+        return frozenset(h.rule for h in self._hits(text))
+
+    def _hits(self, text: str) -> list[SignalHit]:
+        """Each rule's hits, one per overlapping stretch of that rule."""
         live: dict[int, list[re.Pattern]] = {}
         for i in self._live(text) if self._pats else ():
             ri, rx = self._pats[i]
@@ -206,7 +214,7 @@ class Scanner:
                     if m.end > m.start and not rule.vetoed(text, m, (s, e)):
                         mine.append(_hit(rule, text, m, (s, e)))
             hits.extend(_one_per_stretch(mine))
-        return _one_per_stretch(hits)
+        return hits
 
 
 _LOOKAROUND = ("(?=", "(?!", "(?<=", "(?<!")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import Settings, load_settings
+from .conversation import Scanner
 from .errors import PackReadError, SelectionError
 from .kinds.base import DetectorContext, Match
 from .kinds.phrases import phrase_key_sets
@@ -68,6 +69,7 @@ class _Pending:
     context: str | None = None
     hits: list[tuple[CompiledRule, Match, tuple[int, int]]] = field(default_factory=list)
     jobs: list[tuple[int, list[CompiledRule]]] = field(default_factory=list)
+    fired: frozenset[str] | None = None  # customer-side rules that fire on `context` (once asked)
 
 
 class Coach:
@@ -138,6 +140,26 @@ class Coach:
             compile_rule(r, ctx, Severity(settings.severity[r.spec.id]) if r.spec.id in settings.severity else None)
             for r in chosen]
         self._by_id = {r.id: r for r in self.rules}
+        # `requires: signals:` — the customer-side rules a rule needs to fire on the context,
+        # compiled beside the rules (whatever their level) and run on a context only when asked
+        customer = [r for r in all_loaded if r.spec.speaker == "customer" and r.spec.status != "deprecated"]
+        needed: dict[str, LoadedRule] = {}
+        for rule in self.rules:
+            for req in rule.requirements:
+                if not req.signals:
+                    continue
+                named = [c for c in customer if any(_selector_matches(sel, c) or sel == c.spec.signal for sel in req.signals)]
+                if not named:
+                    raise SelectionError(
+                        f"{rule.id} requires signals {', '.join(req.signals)}, which name no "
+                        f"customer-side rule", where=req.where,
+                        hint="name customer-side rules (`speaker: customer`) by id, name or category; "
+                             "or by the kind of signal (wait, repeat-contact, frustration, worry, urgency); "
+                             "`phrasecoach rules list --level preview` lists them")
+                req.ids = frozenset(c.spec.id for c in named)
+                needed.update((c.spec.id, c) for c in named)
+        self._context_signals = Scanner([self._by_id.get(i) or compile_rule(c, ctx) for i, c in needed.items()]) \
+            if needed else None
         # precision measured on real agent turns, per rule id (levels.MEASURED_FILE in each pack)
         self.measured: dict[str, dict] = {}
         for pack in self.packs:
@@ -315,6 +337,13 @@ class Coach:
                         p.hits.append((rule, m, (s, e)))
             del docs
 
+    def _fired(self, p: _Pending) -> frozenset[str]:
+        """The customer-side rules that fire on the message's context (scanned once)."""
+        if p.fired is None:
+            scanner = self._context_signals
+            p.fired = scanner.fired(p.context) if scanner is not None and p.context else frozenset()
+        return p.fired
+
     def _report(self, p: _Pending) -> Report:
         """Findings and strengths of one text; `rewritten` is filled in by _check_chunk."""
         text = p.text
@@ -325,6 +354,8 @@ class Coach:
             if m.end <= m.start or inside_any(m.start, m.end, p.quotes):
                 continue
             if rule.vetoed(text, m, sent, p.context):
+                continue
+            if rule.requirements and rule.unmet(text, m, sent, p.context, lambda: self._fired(p)):
                 continue
             start, end = (sent if rule.spec.match.span == "sentence" else (m.start, m.end))
             key = (rule.id, start, end)

@@ -257,6 +257,9 @@ class RuleOut(BaseModel):
     level: str
     kind: str
     needs_parse: bool
+    requires: list[dict] = Field(default_factory=list, description=(
+        "The rule's `requires:` conditions as the pack gives them (signals, phrases or regex, "
+        "scope): where one fails, the rule is silent"))
     examples: ExamplesOut
 
 

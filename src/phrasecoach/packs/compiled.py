@@ -6,6 +6,7 @@ The engine knows the four kinds (phrases, regex, tokens, detector), never indivi
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -204,6 +205,19 @@ def validate_token_patterns(patterns: list[list[dict]], where: str) -> None:
                                          "token attributes (LOWER, POS, DEP, OP ...)") from None
 
 
+@dataclass
+class Requirement:
+    """One `requires:` condition: words in a scope (`rx`), or customer-side rules that must fire
+    on the context (`signals`, the selectors as written; `ids`, the rules they name, set by the
+    Coach that loads the rule)."""
+
+    scope: str
+    rx: tuple[re.Pattern[str], ...] = ()  # any one of them meets the condition
+    signals: tuple[str, ...] = ()
+    ids: frozenset[str] = frozenset()
+    where: str = ""  # file:line of the condition, for errors
+
+
 _LIVE_MEMO = 1024  # per rule: answers of _live kept, by the bits of its strings a text holds (a key is an int of up to 1 KB)
 
 
@@ -231,6 +245,8 @@ class CompiledRule:
     _veto_memo: tuple | None = None  # (text, context, {exception index: vetoes?}) of the last call
     # per `suggest:` entry, its compiled `unsafe_if` (None: none)
     unsafe_if: list[re.Pattern[str] | None] = field(default_factory=list)
+    # the `requires:` conditions, in order (Requirement)
+    requirements: list["Requirement"] = field(default_factory=list)
     # every regex's strongest literal set, joined: no match without one of these (None: unknown)
     gate: frozenset[str] | None = field(init=False, default=None)
 
@@ -279,6 +295,7 @@ class CompiledRule:
         return {"id": s.id, "name": s.name, "category": s.category, "severity": self.severity.value,
                 "message": s.message, "why": " ".join(s.why.split()), "pack": self.pack,
                 "status": s.status, "level": s.level, "kind": self.kind, "needs_parse": self.needs_parse,
+                "requires": [q.model_dump(exclude_none=True) for q in s.requires],
                 "examples": {"flag": [e.model_dump(exclude_none=True) for e in s.examples.flag],
                              "pass": [e.dump() for e in s.examples.pass_]}}
 
@@ -468,6 +485,34 @@ class CompiledRule:
                 return True
         return False
 
+    def unmet(self, text: str, m: Match, sent: tuple[int, int], context: str | None = None,
+              fired: Callable[[], frozenset[str]] | None = None) -> bool:
+        """Does one of the rule's `requires:` conditions fail for this match? `fired` gives the
+        ids of the customer-side rules that fire on `context`; it is asked only when a condition
+        names signals, so a message pays for the context's scan only where a rule needs it."""
+        for req in self.requirements:
+            if req.signals:
+                if context is None or fired is None or req.ids.isdisjoint(fired()):
+                    return True
+                continue
+            if req.scope == "context":
+                if context is None:
+                    return True
+                hay = context
+            elif req.scope == "text":
+                hay = text
+            elif req.scope == "match":
+                hay = text[m.start:m.end]
+            elif req.scope == "before":
+                hay = text[sent[0]:m.start]
+            elif req.scope == "after":
+                hay = text[m.end:sent[1]]
+            else:
+                hay = text[sent[0]:sent[1]]
+            if not any(r.search(hay) for r in req.rx):
+                return True
+        return False
+
     def suggestions(self, text: str, m: Match, sent: tuple[int, int]) -> list[Suggestion]:
         """The rule's `suggest:` templates filled from the match. A detector's own suggestions
         stand only when the rule gives none. A detector's slot a template names but the match
@@ -620,6 +665,18 @@ def compile_rule(lr: LoadedRule, ctx: DetectorContext, severity: Severity | None
             for k, r in enumerate(ex.regex):
                 exceptions.append((ex.scope, _compile_regex(expand_lexicons(r, ctx.lexicons, where),
                                                             lr.at("unless", j, "regex", k), linear, r)))
+    requirements: list[Requirement] = []
+    for j, rq in enumerate(spec.requires):
+        if rq.signals:
+            requirements.append(Requirement("context", signals=tuple(rq.signals),
+                                            where=lr.at("requires", j, "signals")))
+        elif rq.phrases:
+            _check_forms(rq.phrases, lr.at("requires", j, "phrases"))
+            requirements.append(Requirement(rq.scope, (compile_phrases(rq.phrases),)))
+        else:
+            requirements.append(Requirement(rq.scope, tuple(
+                _compile_regex(expand_lexicons(r, ctx.lexicons, where), lr.at("requires", j, "regex", k), linear, r)
+                for k, r in enumerate(rq.regex))))
     unsafe_if = [_compile_regex(expand_lexicons(s.unsafe_if, ctx.lexicons, where),
                                 lr.at("suggest", j, "unsafe_if"), linear, s.unsafe_if)
                  if s.unsafe_if else None for j, s in enumerate(spec.suggest)]
@@ -627,7 +684,7 @@ def compile_rule(lr: LoadedRule, ctx: DetectorContext, severity: Severity | None
                         severity=severity or spec.severity, kind=kind, needs_parse=needs_parse,
                         unsafe_if=unsafe_if,
                         regexes=regexes, detector=detector, token_patterns=ms.tokens or ms.dependency,
-                        trigger=trigger, exceptions=exceptions, keys=keys,
+                        trigger=trigger, exceptions=exceptions, keys=keys, requirements=requirements,
                         literals=([(need,)] if detector is not None and (need := detector.required())
                                   else [required_literals(r.pattern)
                                         for r in (regexes if regexes else [trigger] if trigger else [])]))

@@ -113,6 +113,36 @@ class ExceptionSpec(_Strict):
         return self
 
 
+class RequirementSpec(_Strict):
+    """A condition the rule's match needs (the opposite of a veto): every one must hold."""
+
+    signals: list[str] | None = Field(
+        default=None,
+        description="Customer-side rules (`speaker: customer`) by id, name or the kind of signal "
+                    "they show (wait, repeat-contact, frustration, worry, urgency): one of them "
+                    "must fire on the customer's last message (`context`). Without a context the "
+                    "condition does not hold, so the rule stays silent.")
+    phrases: list[str] | None = None
+    regex: list[str] | None = None
+    scope: Literal["match", "before", "after", "sentence", "text", "context"] = Field(
+        default="context",
+        description="Where `phrases` or `regex` must match (`signals` always read the context).")
+
+    @field_validator("regex", "phrases", "signals", mode="before")
+    @classmethod
+    def _one_to_list(cls, v):
+        return [v] if isinstance(v, str) else v
+
+    @model_validator(mode="after")
+    def _exactly_one(self):
+        given = [k for k in ("signals", "phrases", "regex") if getattr(self, k)]
+        if len(given) != 1:
+            raise ValueError("a requirement gives exactly one of signals, phrases or regex")
+        if self.signals and self.scope != "context":
+            raise ValueError("`signals` read the customer's message: leave `scope` out (or `context`)")
+        return self
+
+
 class SuggestionSpec(_Strict):
     replacement: str = Field(
         description="Template for the text replacing the finding's span: {match}, {before}, "
@@ -192,6 +222,11 @@ class RuleSpec(_Strict):
     why: str
     match: MatchSpec
     unless: list[ExceptionSpec] = Field(default_factory=list)
+    requires: list[RequirementSpec] = Field(
+        default_factory=list,
+        description="Conditions the match needs, all of them: the customer upset (`signals:`), or "
+                    "words in a scope. A rule that reads the customer's message this way is "
+                    "silent where no context is given.")
     suggest: list[SuggestionSpec] = Field(default_factory=list, max_length=3)
     priority: int = Field(default=0, description="Higher wins when findings overlap.")
     status: Literal["stable", "deprecated"] = "stable"
@@ -240,6 +275,13 @@ class RuleSpec(_Strict):
                 raise ValueError("a customer-side rule matches with phrases, regex or a detector")
         elif self.signal is not None:
             raise ValueError("`signal:` is only for a customer-side rule (speaker: customer)")
+        if self.requires and (self.speaker == "customer" or self.match.conversation is not None):
+            raise ValueError("`requires:` is for rules on the agent's messages, not for customer-side "
+                             "or conversation rules")
+        if any(r.signals or r.scope == "context" for r in self.requires) and any(
+                ex.context is None for ex in self.examples.flag):
+            raise ValueError("a rule that `requires:` something of the customer's message gives that "
+                             "message as `context:` in each flag example")
         if self.match.conversation is not None:
             if not conv_cat:
                 raise ValueError(f"a conversation rule has a conversation category "
