@@ -473,15 +473,7 @@ class CompiledRule:
                 if _echoed(text[m.start:m.end], context):  # echo: the customer wrote it first
                     return True
                 continue
-            if scope == "match":
-                hay = text[m.start:m.end]
-            elif scope == "before":
-                hay = text[sent[0]:m.start]
-            elif scope == "after":
-                hay = text[m.end:sent[1]]
-            else:
-                hay = text[sent[0]:sent[1]]
-            if rx.search(hay):
+            if rx.search(_in_scope(scope, text, m, sent)):
                 return True
         return False
 
@@ -499,16 +491,8 @@ class CompiledRule:
                 if context is None:
                     return True
                 hay = context
-            elif req.scope == "text":
-                hay = text
-            elif req.scope == "match":
-                hay = text[m.start:m.end]
-            elif req.scope == "before":
-                hay = text[sent[0]:m.start]
-            elif req.scope == "after":
-                hay = text[m.end:sent[1]]
             else:
-                hay = text[sent[0]:sent[1]]
+                hay = text if req.scope == "text" else _in_scope(req.scope, text, m, sent)
             if not any(r.search(hay) for r in req.rx):
                 return True
         return False
@@ -549,6 +533,18 @@ def _slot_names(template: str) -> tuple[str, ...]:
 
 def _never(*_args, **_kwargs) -> bool:
     return False
+
+
+def _in_scope(scope: str, text: str, m: Match, sent: tuple[int, int]) -> str:
+    """The part of the text a sentence-level scope reads: the match, the sentence before or
+    after it, or the whole sentence."""
+    if scope == "match":
+        return text[m.start:m.end]
+    if scope == "before":
+        return text[sent[0]:m.start]
+    if scope == "after":
+        return text[m.end:sent[1]]
+    return text[sent[0]:sent[1]]
 
 
 def _echoed(matched: str, context: str) -> bool:
