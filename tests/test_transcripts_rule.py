@@ -61,7 +61,10 @@ def test_pc701_and_its_signals_are_rules_in_the_registry():
     assert all(r.id.startswith("PC701") and r.spec.signal for r in signals)
     (cr,) = _rules().rules
     assert cr.rule is pc701 and {r.id for r in cr.signals} == {r.id for r in signals}
-    assert {"PC901", "PC902", "PC904"} <= cr.acknowledged_by  # the empathy strengths
+    assert {"PC901", "PC906", "PC907"} <= cr.acknowledged_by  # the empathy strengths
+    # apologies and thanks for waiting are read from {acknowledgment}, not PC904/PC902, which
+    # also take "I'm sorry you're upset" and "thanks for your understanding" (round 6)
+    assert not {"PC902", "PC904"} & cr.acknowledged_by
 
 
 def test_the_message_engine_leaves_conversation_rules_alone():
