@@ -1,6 +1,6 @@
 """Engine throughput on real agent turns, beside spaCy's own cost on the same texts.
 
-    python bench/throughput.py [--limit N] [--repeat R] [--no-full]
+    python bench/throughput.py [--limit N] [--repeat R] [--no-full] [--context]
 
 Reads agent turns from ../shared/corpus/transcripts.jsonl (next to the repo). Prints, for the
 default engine (parse only candidate sentences) and for the full-parse path (parse every
@@ -9,6 +9,8 @@ the ratios; how many sentences were parsed; and whether both paths give identica
 Runs on one core: the engine parses with one BLAS thread (phrasecoach.pipeline.one_blas_thread)
 and so does every spaCy timing here. spaCy's stock pipeline (all its components, as
 `spacy.load` gives it) is timed on the first --stock-limit turns as a reference rate.
+`--context` gives each turn the customer's message before it, as QA scoring does: rules that
+read it (`unless: {scope: context}`, `requires:`) then run where they otherwise would not.
 """
 
 from __future__ import annotations
@@ -24,16 +26,21 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "transcripts.jsonl"
 
 
-def agent_turns(limit: int | None) -> list[str]:
-    out = []
+def agent_turns(limit: int | None) -> tuple[list[str], list[str | None]]:
+    """The agent turns, and the customer's message before each (None where there is none)."""
+    from phrasecoach.text import customer_context
+
+    out, ctx = [], []
     with CORPUS.open(encoding="utf-8") as f:
         for line in f:
-            for t in json.loads(line)["turns"]:
+            turns = json.loads(line)["turns"]
+            for i, t in enumerate(turns):
                 if t["speaker"] == "agent":
                     out.append(t["text"])
+                    ctx.append(customer_context(turns, i) or None)
                     if limit and len(out) >= limit:
-                        return out
-    return out
+                        return out, ctx
+    return out, ctx
 
 
 def fresh_caches(coach) -> None:
@@ -64,6 +71,8 @@ def main(argv=None) -> int:
     ap.add_argument("--limit", type=int, default=None, help="first N agent turns (default: all)")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-full", action="store_true", help="skip the slow full-parse comparison")
+    ap.add_argument("--context", action="store_true",
+                    help="give each turn the customer's message before it, as QA scoring does")
     ap.add_argument("--stock-limit", type=int, default=5000,
                     help="turns for the stock-pipeline reference rate (0: skip; default 5000)")
     args = ap.parse_args(argv)
@@ -72,7 +81,8 @@ def main(argv=None) -> int:
         return 0
     from phrasecoach import Coach
 
-    texts = agent_turns(args.limit)
+    texts, contexts = agent_turns(args.limit)
+    contexts = contexts if args.context else None
     words = sum(len(t.split()) for t in texts)
     fast = Coach(parse="candidates", level="picky").warm()  # every rule, as before the levels
     fast.check("warm up")
@@ -90,7 +100,7 @@ def main(argv=None) -> int:
     fast.nlp.pipe = counting_pipe
     def run_fast():
         fresh_caches(fast)  # every repeat starts cold, as a real run does
-        return [r.to_dict() for r in fast.check_many(texts)]
+        return [r.to_dict() for r in fast.check_many(texts, contexts=contexts)]
 
     t_fast, reps_fast = timed(run_fast, args.repeat)
     n_parsed = parsed["n"] // args.repeat
@@ -112,7 +122,8 @@ def main(argv=None) -> int:
     from phrasecoach.text import sentence_spans
 
     n_sents = sum(len(sentence_spans(t)) for t in texts)
-    print(f"{len(texts)} agent turns, {words} words, {n_sents} sentences, from {CORPUS}")
+    print(f"{len(texts)} agent turns, {words} words, {n_sents} sentences, from {CORPUS}"
+          + (", each with the customer's message before it" if contexts else ""))
     print(f"{'path':<34} {'turns/s':>9} {'words/s':>10} {'seconds':>8}")
     print(f"{'engine (parse candidates only)':<34} {len(texts) / t_fast:>9.0f} {words / t_fast:>10.0f} {t_fast:>8.2f}")
     print(f"{'our pipeline alone, every turn':<34} {len(texts) / t_spacy:>9.0f} {words / t_spacy:>10.0f} {t_spacy:>8.2f}")
@@ -126,7 +137,7 @@ def main(argv=None) -> int:
           "the attribute ruler; stock: everything spacy.load gives)")
     if not args.no_full:
         full = Coach(parse="all", level="picky").warm()
-        t_full, reps_full = timed(lambda: [r.to_dict() for r in full.check_many(texts)], 1)
+        t_full, reps_full = timed(lambda: [r.to_dict() for r in full.check_many(texts, contexts=contexts)], 1)
         print(f"{'engine (parse every sentence)':<34} {len(texts) / t_full:>9.0f} {words / t_full:>10.0f} {t_full:>8.2f}")
         print(f"ratio candidates / full-parse speed: {t_full / t_fast:.1f}x")
         diff = [i for i, (a, b) in enumerate(zip(reps_fast, reps_full)) if a != b]

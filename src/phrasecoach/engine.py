@@ -288,9 +288,12 @@ class Coach:
                     phrase_rules[r.id] = r
         hits = p.hits
         mask = low.mask if isinstance(low, Haystack) else -1  # -1: every bit (no skipping)
+        no_context = p.context is None
         for rule in [*phrase_rules.values(), *self._other_lex]:
             gate = rule.gate_bits
             if gate and not gate & mask:  # not one string of its gate: the rule cannot match
+                continue
+            if no_context and rule.needs_context:  # its `requires:` reads a message not given
                 continue
             if not rule.quick(part, keys, low):
                 continue
@@ -298,7 +301,8 @@ class Coach:
                 hits.append((rule, m, se))
         if self._parse_rules:
             quick = [r for r in self._parse_rules
-                     if self._parse_all or ((not r.gate_bits or r.gate_bits & mask) and r.quick(part, keys, low))]
+                     if not (no_context and r.needs_context)
+                     and (self._parse_all or ((not r.gate_bits or r.gate_bits & mask) and r.quick(part, keys, low)))]
             if quick:
                 every = len(quick) == len(self._parse_rules)
                 cache = self._candidates

@@ -258,6 +258,9 @@ class CompiledRule:
         self._bits: tuple | None = None
         self._live_memo: dict[int, list[re.Pattern[str]]] = {}
         self.gate_bits = 0
+        # a `requires:` condition reads the customer's message: the rule cannot fire where none
+        # is given, and the engine does not run it there
+        self.needs_context = any(q.signals or q.scope == "context" for q in self.requirements)
         if self.inert:
             # The message engine asks quick() first, so a conversation rule or a customer-side
             # signal never runs on a message; QA scoring runs them (phrasecoach.conversation).
