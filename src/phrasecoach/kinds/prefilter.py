@@ -351,6 +351,9 @@ def _literal_set(strings: list[str], mem: int):
         return None
 
 
+_NEVER = re.compile(r"(?!)()")  # no long strings: a regex that never matches
+
+
 class LiteralScan:
     """Which of the given literals a text holds, as bits of one integer, from one pass of an RE2
     set (a DFA over every string at once), or else the long ones (SCAN_MIN characters or more)
@@ -363,8 +366,19 @@ class LiteralScan:
         every = sorted(set(literals))
         self._bit = {x: 1 << i for i, x in enumerate(every)}
         self._strings = every
-        lits = [x for x in every if len(x) >= SCAN_MIN]
-        self._short = tuple((x, self._bit[x]) for x in every if len(x) < SCAN_MIN)
+        # the fallback's trie regex and prefix bits are built on the first text RE2 does not
+        # answer (none in the corpus at the default budget): some 20 MB a process otherwise
+        self._rx: re.Pattern[str] | None = None
+        self._prefix_bits: dict[str, int] = {}
+        self._short: tuple = ()
+        # per RE2 pattern, its string's bit (the same int objects as _bit's), then the "" pattern's 0
+        self._set, self._set_bits = _literal_set(every, re2_mem), [self._bit[x] for x in every] + [0]
+
+    def _fallback(self) -> re.Pattern[str] | None:
+        """Build what _scan needs: the short strings with their bits, and the long ones as a
+        trie regex, each with the bits of the shorter scanned strings it starts with."""
+        lits = [x for x in self._strings if len(x) >= SCAN_MIN]
+        self._short = tuple((x, self._bit[x]) for x in self._strings if len(x) < SCAN_MIN)
         trie: dict = {}
         for lit in lits:
             node = trie
@@ -375,22 +389,18 @@ class LiteralScan:
         # a string found at a position brings every shorter scanned string it starts with
         self._prefix_bits = {lit: self.mask_of(lit[:k] for k in range(1, len(lit) + 1) if lit[:k] in known)
                              for lit in lits}
-        self._trie = trie if lits else None
-        self._rx: re.Pattern[str] | None = None  # compiled on the first text RE2 does not answer
-        self._set, self._set_bits = _literal_set(every, re2_mem), [1 << i for i in range(len(every))] + [0]
+        self._rx = re.compile(f"(?=({_trie_re(trie)}))") if lits else _NEVER
+        return self._rx
 
     def _scan(self, low: str) -> int:
         """The same bits from Python's re: short strings by `in`, long ones by the trie regex."""
+        rx = self._rx or self._fallback()
         mask = 0
         for x, b in self._short:
             if x in low:
                 mask |= b
-        if self._trie is None:
-            return mask
-        if self._rx is None:
-            self._rx = re.compile(f"(?=({_trie_re(self._trie)}))")
         prefix_bits = self._prefix_bits
-        for m in self._rx.finditer(low):
+        for m in rx.finditer(low):
             mask |= prefix_bits[m.group(1)]
         return mask
 
