@@ -219,8 +219,8 @@ def _show(r, measured: dict | None = None) -> str:
     needs = [f"a customer-side signal ({', '.join(q.signals)}) in the customer's message" if q.signals
              else f"{'/'.join(q.regex or q.phrases or ())!r} in the {q.scope}" for q in s.requires]
     if needs:
-        lines[1:1] = ["needs " + "; and ".join(needs) + " (silent where no customer message is given)"
-                      if any(q.signals or q.scope == "context" for q in s.requires) else "needs " + "; and ".join(needs)]
+        silent = " (silent where no customer message is given)" if r.needs_context else ""
+        lines[1:1] = ["needs " + "; and ".join(needs) + silent]
     for e in s.examples.flag:
         lines.append(f"  ✗ {e.text.replace('[[', '«').replace(']]', '»')}"
                      + (f"   (customer: {e.context})" if e.context else ""))

@@ -374,7 +374,7 @@ class LiteralScan:
         # per RE2 pattern, its string's bit (the same int objects as _bit's), then the "" pattern's 0
         self._set, self._set_bits = _literal_set(every, re2_mem), [self._bit[x] for x in every] + [0]
 
-    def _fallback(self) -> re.Pattern[str] | None:
+    def _fallback(self) -> re.Pattern[str]:
         """Build what _scan needs: the short strings with their bits, and the long ones as a
         trie regex, each with the bits of the shorter scanned strings it starts with."""
         lits = [x for x in self._strings if len(x) >= SCAN_MIN]

@@ -260,7 +260,7 @@ class CompiledRule:
         self.gate_bits = 0
         # a `requires:` condition reads the customer's message: the rule cannot fire where none
         # is given, and the engine does not run it there
-        self.needs_context = any(q.signals or q.scope == "context" for q in self.requirements)
+        self.needs_context = any(q.reads_context for q in self.spec.requires)
         if self.inert:
             # The message engine asks quick() first, so a conversation rule or a customer-side
             # signal never runs on a message; QA scoring runs them (phrasecoach.conversation).

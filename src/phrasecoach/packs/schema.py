@@ -142,6 +142,12 @@ class RequirementSpec(_Strict):
             raise ValueError("`signals` read the customer's message: leave `scope` out (or `context`)")
         return self
 
+    @property
+    def reads_context(self) -> bool:
+        """Does the condition read the customer's message (signals always do)? Then it cannot
+        hold where no message is given."""
+        return self.scope == "context"
+
 
 class SuggestionSpec(_Strict):
     replacement: str = Field(
@@ -278,7 +284,7 @@ class RuleSpec(_Strict):
         if self.requires and (self.speaker == "customer" or self.match.conversation is not None):
             raise ValueError("`requires:` is for rules on the agent's messages, not for customer-side "
                              "or conversation rules")
-        if any(r.signals or r.scope == "context" for r in self.requires) and any(
+        if any(r.reads_context for r in self.requires) and any(
                 ex.context is None for ex in self.examples.flag):
             raise ValueError("a rule that `requires:` something of the customer's message gives that "
                              "message as `context:` in each flag example")
