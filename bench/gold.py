@@ -2,7 +2,10 @@
 
     python bench/gold.py sample --out DIR            # annotation batches (corpus text: keep out of the repo)
     python bench/gold.py build DIR                   # quotes -> tests/data/gold/{dev,holdout}.jsonl
-    python bench/gold.py agreement DIR               # Cohen's kappa per category, first vs second annotator
+    python bench/gold.py agreement                   # Cohen's kappa per category, first vs second annotator
+    python bench/gold.py sample --replies --out DIR  # the `replies` draw: longer answers to longer messages
+    python bench/gold.py build DIR --replies         # -> tests/data/gold/replies-{dev,holdout}.jsonl
+    python bench/gold.py agreement --replies         # kappa on the replies draw (both annotators label it all)
 
 The sample is fixed by its seed: agent turns drawn at random from ../shared/corpus/transcripts.jsonl,
 each source represented, the turns the November review judged left out. Only ids, turn indexes,
@@ -33,6 +36,19 @@ HOLDOUT_SIZE = 900
 SECOND_SIZE = 320
 MIN_PER_SOURCE = 12
 BATCHES = 4
+
+# The `replies` draw (2026-11-29, fourth stop): real problems are rare in short turns (about one
+# turn in ten), and defensive ones rarer, so this draw takes agent turns of at least 20 words that
+# answer a customer message of at least 8 words, none in an earlier gold or review file, and has
+# two annotators label every turn. The selection reads only lengths, never a rule.
+REPLIES = {"seed": 20261129, "size": 400, "holdout": 200, "min_agent_words": 20,
+           "min_customer_words": 8, "prefix": "replies-",
+           # the gold, judged and review files that existed when it was drawn: their turns are left out
+           "exclude": ("dev.jsonl", "holdout.jsonl", "second_annotator.jsonl", "review-2026-11-28.jsonl",
+                       "judged.jsonl", "judged-dev.jsonl", "judged-pc701.jsonl", "judged-pc701-2026-11-29.jsonl",
+                       "judged-2026-11-28b.jsonl", "judged-2026-11-28c.jsonl", "judged-2026-11-29.jsonl",
+                       "judged-2026-11-29b.jsonl", "judged-2026-11-29c.jsonl", "judged-2026-11-29e.jsonl",
+                       "safe-judged.jsonl", "safe-judged-2.jsonl")}
 
 CATEGORIES = ("command", "defensive", "blame", "dismissive", "jargon", "impatience")
 STRENGTH_KINDS = ("acknowledges-feelings", "thanks-for-waiting", "apology", "reflects-back",
@@ -85,8 +101,31 @@ def draw(convs: dict[str, dict]) -> list[tuple[str, int]]:
     return picked
 
 
+def draw_replies(convs: dict[str, dict]) -> list[tuple[str, int]]:
+    """The `replies` draw: long answers to long messages, every source with at least one turn in."""
+    skip = reviewed_keys() | turn_keys(GOLD / f for f in REPLIES["exclude"])
+    by_source: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for cid, c in convs.items():
+        for i, t in enumerate(c["turns"]):
+            if (t["speaker"] == "agent" and (cid, i) not in skip
+                    and len(t["text"].split()) >= REPLIES["min_agent_words"]
+                    and len(customer_context(c["turns"], i).split()) >= REPLIES["min_customer_words"]):
+                by_source[c["source"]].append((cid, i))
+    total = sum(len(v) for v in by_source.values())
+    rng = random.Random(REPLIES["seed"])
+    picked: list[tuple[str, int]] = []
+    for source in sorted(by_source):
+        pool = sorted(by_source[source])
+        n = max(min(MIN_PER_SOURCE, len(pool)), round(REPLIES["size"] * len(pool) / total))
+        picked += rng.sample(pool, min(n, len(pool)))
+    rng.shuffle(picked)
+    return picked
+
+
 def cmd_sample(args) -> int:
     convs = load_corpus()
+    if args.replies:
+        return sample_replies(convs, Path(args.out))
     picked = draw(convs)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -109,6 +148,22 @@ def cmd_sample(args) -> int:
     (out / "order.json").write_text(json.dumps([x["key"] for x in items]), "utf-8")
     print(f"{len(items)} turns: " + ", ".join(f"{s} {n}" for s, n in sorted(
         Counter(convs[k.rsplit(':', 1)[0]]["source"] for k in (x["key"] for x in items)).items())))
+    return 0
+
+
+def sample_replies(convs: dict[str, dict], out: Path) -> int:
+    """Two batches of the same turns, one per annotator, and the order (holdout first)."""
+    items = []
+    for cid, i in draw_replies(convs):
+        turns = convs[cid]["turns"]
+        items.append({"key": f"{cid}:{i}", "customer_before": customer_context(turns, i),
+                      "agent_turn": turns[i]["text"]})
+    out.mkdir(parents=True, exist_ok=True)
+    body = "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in items)
+    (out / "replies.jsonl").write_text(body, "utf-8")
+    (out / "order.json").write_text(json.dumps([x["key"] for x in items]), "utf-8")
+    print(f"{len(items)} turns: " + ", ".join(f"{s} {n}" for s, n in sorted(
+        Counter(convs[x["key"].rsplit(':', 1)[0]]["source"] for x in items).items())))
     return 0
 
 
@@ -186,9 +241,39 @@ def read_labels(files: list[Path]) -> dict[str, dict]:
     return labels
 
 
+def build_replies(d: Path, convs: dict[str, dict]) -> int:
+    """Annotator A's labels are the gold; B's are kept beside them for agreement."""
+    order = json.loads((d / "order.json").read_text("utf-8"))
+    problems: list[str] = []
+    out: dict[str, list[dict]] = {"dev": [], "holdout": [], "second": []}
+    for who, name in (("A", "labels_A.jsonl"), ("B", "labels_B.jsonl")):
+        labels = read_labels([d / name])
+        for n, key in enumerate(order):
+            cid, i = key.rsplit(":", 1)
+            conv = convs[cid]
+            text = conv["turns"][int(i)]["text"]
+            if key not in labels:
+                problems.append(f"{who} {key}: no label")
+                continue
+            split = "holdout" if n < REPLIES["holdout"] else "dev"
+            row = {"id": cid, "turn": int(i), "source": conv["source"], "digest": text_digest(text),
+                   "split": split, **convert(labels[key], text, f"{who} {key}", problems),
+                   "annotator": who}
+            out[split if who == "A" else "second"].append(row)
+    for part, rows in out.items():
+        path = GOLD / f"{REPLIES['prefix']}{part}.jsonl"
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+        print(f"{path.name}: {len(rows)} turns")
+    for p in problems:
+        print("problem:", p)
+    return 1 if any("no label" in p for p in problems) else 0
+
+
 def cmd_build(args) -> int:
     d = Path(args.dir)
     convs = load_corpus()
+    if args.replies:
+        return build_replies(d, convs)
     order = json.loads((d / "order.json").read_text("utf-8"))
     labels = read_labels(sorted(d.glob("labels_batch_*.jsonl")))
     problems: list[str] = []
@@ -234,7 +319,7 @@ def kappa(a: list[bool], b: list[bool]) -> float:
     po = sum(x == y for x, y in zip(a, b)) / n
     pa, pb = sum(a) / n, sum(b) / n
     pe = pa * pb + (1 - pa) * (1 - pb)
-    return 1.0 if pe == 1 else (po - pe) / (1 - pe)
+    return float("nan") if pe == 1 else (po - pe) / (1 - pe)  # no positives on either side: undefined
 
 
 def agreement(first: dict[str, dict], second: dict[str, dict]) -> list[tuple[str, int, int, int, float]]:
@@ -258,11 +343,12 @@ def cmd_agreement(args) -> int:
     def rows(path):
         return {f"{r['id']}:{r['turn']}": r for r in
                 (json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip())}
-    first = {**rows(GOLD / "dev.jsonl"), **rows(GOLD / "holdout.jsonl")}
-    second = rows(GOLD / "second_annotator.jsonl")
+    pre = REPLIES["prefix"] if args.replies else ""
+    first = {**rows(GOLD / f"{pre}dev.jsonl"), **rows(GOLD / f"{pre}holdout.jsonl")}
+    second = rows(GOLD / (f"{pre}second.jsonl" if args.replies else "second_annotator.jsonl"))
     print(f"{'category':<22} {'turns':>5} {'A+':>4} {'B+':>4} {'kappa':>6}")
     for cat, n, a, b, k in agreement(first, second):
-        print(f"{cat:<22} {n:>5} {a:>4} {b:>4} {k:>6.2f}")
+        print(f"{cat:<22} {n:>5} {a:>4} {b:>4} {'-' if k != k else f'{k:.2f}':>6}")
     return 0
 
 
@@ -271,11 +357,14 @@ def main(argv: list[str] | None = None) -> int:
     sub = ap.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("sample")
     s.add_argument("--out", required=True)
+    s.add_argument("--replies", action="store_true", help="the replies draw (see REPLIES)")
     s.set_defaults(fn=cmd_sample)
     b = sub.add_parser("build")
     b.add_argument("dir")
+    b.add_argument("--replies", action="store_true", help="the replies draw (see REPLIES)")
     b.set_defaults(fn=cmd_build)
     a = sub.add_parser("agreement")
+    a.add_argument("--replies", action="store_true", help="the replies draw (see REPLIES)")
     a.set_defaults(fn=cmd_agreement)
     args = ap.parse_args(argv)
     return args.fn(args)

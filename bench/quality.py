@@ -10,8 +10,10 @@ The sets (docs/quality.md says how each was made):
   tuned on them, frozen. The figure to quote. Read in aggregate only.
 - `gold-dev`: 1,211 more real turns, annotated the same way; rules are tuned on them.
 - `judged`: corpus findings drawn at random per rule and judged by hand (tests/data/gold/judged*.jsonl).
-- `blind`, `blind-2`, `blind-3`, `blind-4`: sentences and short transcripts written from docs/annotation.md by
-  someone who never saw the rules (blind-2 before the rule work of 2026-11-29, blind-3 and blind-4 by two
+- `replies-holdout`, `replies-dev`: 406 more real turns, longer answers to longer customer messages,
+  each labelled by two annotators (2026-11-29, fourth stop); holdout frozen, aggregate only.
+- `blind` to `blind-5`: sentences and short transcripts written from docs/annotation.md by
+  someone who never saw the rules (blind-2 before the rule work of 2026-11-29, blind-3 to blind-5 by two
   more helpers each at the start of the next stops). Aggregate only; the newest is the fresh one.
 - `written`: sentences and transcripts written the same way by two more writers, then tuned on
   (dev data: `--errors` lists its items). It says how the rules do on other people's wording
@@ -57,6 +59,16 @@ SENTENCE_SETS = {
     "blind-4": (DATA / "blind-4" / "sentences.jsonl",
                 "written from docs/annotation.md alone by two helpers, 2026-11-29 (third stop); aggregate only",
                 False),
+    "blind-5": (DATA / "blind-5" / "sentences.jsonl",
+                "written from docs/annotation.md alone by two helpers, 2026-11-29 (fourth stop); aggregate only",
+                False),
+}
+# more sets of real turns beside gold-dev: name -> (file in GOLD, title, dev)
+TURN_SETS = {
+    "gold-holdout": ("holdout.jsonl", "gold-holdout (frozen; aggregate only)", False),
+    "replies-dev": ("replies-dev.jsonl", "replies-dev (long answers to long messages; tuned on)", True),
+    "replies-holdout": ("replies-holdout.jsonl",
+                        "replies-holdout (long answers to long messages; frozen, aggregate only)", False),
 }
 # transcripts with missed-acknowledgment labels: (name shown, file, dev)
 TRANSCRIPT_SETS = (
@@ -65,6 +77,7 @@ TRANSCRIPT_SETS = (
     ("blind-2 transcripts (aggregate only)", DATA / "blind-2" / "transcripts.jsonl", False),
     ("blind-3 transcripts (aggregate only)", DATA / "blind-3" / "transcripts.jsonl", False),
     ("blind-4 transcripts (aggregate only)", DATA / "blind-4" / "transcripts.jsonl", False),
+    ("blind-5 transcripts (aggregate only)", DATA / "blind-5" / "transcripts.jsonl", False),
 )
 JUDGED = judged_files(GOLD)  # corpus findings judged by hand (goldset.judged_files says which)
 # safe rewrites judged good or not by hand (bench/review.py draw --safe)
@@ -176,7 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--errors", action="store_true",
                     help="list false alarms and misses on the dev sets (never holdout or blind)")
     ap.add_argument("--record", action="store_true", help=f"write rules/core/{MEASURED_FILE}")
-    ap.add_argument("--sets", default="sentences,written,gold-dev,gold-holdout,blind,blind-2,blind-3,blind-4,missed-ack,safe",
+    ap.add_argument("--sets", default="sentences,written,gold-dev,gold-holdout,replies-dev,replies-holdout,"
+                    "blind,blind-2,blind-3,blind-4,blind-5,missed-ack,safe",
                     help="which sets to run (comma-separated)")
     ap.add_argument("--json", metavar="FILE", help="also write the summary figures as JSON")
     args = ap.parse_args(argv)
@@ -196,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"  {kind} {cat:<11} {text!r} {what if what else ''}")
     if not CORPUS.is_file():
         print(f"\n{CORPUS} is absent: the real-turn gold sets need the corpus text; skipped")
-        sets -= {"gold-dev", "gold-holdout"}
+        sets -= {"gold-dev", *TURN_SETS}
     dev_rules = None
     if "gold-dev" in sets or args.rules or args.record:
         turns = load_gold(GOLD / "dev.jsonl", CORPUS)
@@ -205,11 +219,14 @@ def main(argv: list[str] | None = None) -> int:
         if "gold-dev" in sets:
             summary["gold-dev"] = print_turns("gold-dev", len(turns), tallies)
         if args.errors:
-            _print_turn_errors(coach, turns)
-    if "gold-holdout" in sets:
-        turns = load_gold(GOLD / "holdout.jsonl", CORPUS)
-        summary["gold-holdout"] = print_turns("gold-holdout (frozen; aggregate only)", len(turns),
-                                              evaluate(coach, turns, rule_level))
+            _print_turn_errors(coach, turns, "gold-dev")
+    for name, (file, title, dev) in TURN_SETS.items():
+        if name not in sets or not (GOLD / file).is_file():
+            continue
+        turns = load_gold(GOLD / file, CORPUS)
+        summary[name] = print_turns(title, len(turns), evaluate(coach, turns, rule_level))
+        if args.errors and dev:
+            _print_turn_errors(coach, turns, name)
     if "missed-ack" in sets:
         summary["missed-ack"] = print_missed_ack(coach, errors=args.errors)
     if "safe" in sets and CORPUS.is_file() and SAFE_JUDGED:
@@ -256,8 +273,10 @@ def print_missed_ack(coach: Coach, errors: bool = False) -> dict:
     out = {}
     sets = []
     if CORPUS.is_file():
-        for split in ("dev", "holdout"):
-            sets.append((f"gold-{split} (real turns)", missed_ack_items(GOLD / f"{split}.jsonl", CORPUS), False))
+        for split in ("dev", "holdout", "replies-dev", "replies-holdout"):
+            name = split if split.startswith("replies") else f"gold-{split}"
+            if (GOLD / f"{split}.jsonl").is_file():
+                sets.append((f"{name} (real turns)", missed_ack_items(GOLD / f"{split}.jsonl", CORPUS), False))
     for name, path, dev in TRANSCRIPT_SETS:
         if path.is_file():
             rows = [json.loads(x) for x in path.read_text("utf-8").splitlines() if x.strip()]
@@ -277,11 +296,11 @@ def print_missed_ack(coach: Coach, errors: bool = False) -> dict:
     return out
 
 
-def _print_turn_errors(coach: Coach, turns) -> None:
-    """Item-level errors on gold-dev: rule, verdict, the finding, and the gold spans."""
+def _print_turn_errors(coach: Coach, turns, name: str) -> None:
+    """Item-level errors on a dev set of real turns: rule, verdict, the finding, and the gold spans."""
     from phrasecoach.goldset import judge
 
-    print("\ngold-dev errors (finding not right; clear gold spans missed)")
+    print(f"\n{name} errors (finding not right; clear gold spans missed)")
     for turn, rep in zip(turns, coach.check_many([t.text for t in turns], contexts=[t.context for t in turns])):
         verdicts = judge(turn, rep)
         for rule, cat, v, s, e in verdicts:
