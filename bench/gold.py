@@ -241,6 +241,16 @@ def read_labels(files: list[Path]) -> dict[str, dict]:
     return labels
 
 
+def gold_row(convs: dict[str, dict], key: str, label: dict, split: str, who: str, where: str,
+             problems: list[str]) -> dict:
+    """One stored row: ids, the text's digest, offsets and labels (never the text)."""
+    cid, i = key.rsplit(":", 1)
+    conv = convs[cid]
+    text = conv["turns"][int(i)]["text"]
+    return {"id": cid, "turn": int(i), "source": conv["source"], "digest": text_digest(text),
+            "split": split, **convert(label, text, where, problems), "annotator": who}
+
+
 def build_replies(d: Path, convs: dict[str, dict]) -> int:
     """Annotator A's labels are the gold; B's are kept beside them for agreement."""
     order = json.loads((d / "order.json").read_text("utf-8"))
@@ -249,16 +259,11 @@ def build_replies(d: Path, convs: dict[str, dict]) -> int:
     for who, name in (("A", "labels_A.jsonl"), ("B", "labels_B.jsonl")):
         labels = read_labels([d / name])
         for n, key in enumerate(order):
-            cid, i = key.rsplit(":", 1)
-            conv = convs[cid]
-            text = conv["turns"][int(i)]["text"]
             if key not in labels:
                 problems.append(f"{who} {key}: no label")
                 continue
             split = "holdout" if n < REPLIES["holdout"] else "dev"
-            row = {"id": cid, "turn": int(i), "source": conv["source"], "digest": text_digest(text),
-                   "split": split, **convert(labels[key], text, f"{who} {key}", problems),
-                   "annotator": who}
+            row = gold_row(convs, key, labels[key], split, who, f"{who} {key}", problems)
             out[split if who == "A" else "second"].append(row)
     for part, rows in out.items():
         path = GOLD / f"{REPLIES['prefix']}{part}.jsonl"
@@ -279,16 +284,12 @@ def cmd_build(args) -> int:
     problems: list[str] = []
     rows = []
     for n, key in enumerate(order):
-        cid, i = key.rsplit(":", 1)
-        conv = convs[cid]
-        text = conv["turns"][int(i)]["text"]
         if key not in labels:
             problems.append(f"{key}: no label")
             continue
         lab = labels[key]
-        row = {"id": cid, "turn": int(i), "source": conv["source"], "digest": text_digest(text),
-               "split": "holdout" if n < HOLDOUT_SIZE else "dev",
-               **convert(lab, text, key, problems), "annotator": lab.get("annotator", "A")}
+        row = gold_row(convs, key, lab, "holdout" if n < HOLDOUT_SIZE else "dev",
+                       lab.get("annotator", "A"), key, problems)
         if lab.get("note"):
             row["note"] = lab["note"]
         rows.append(row)
