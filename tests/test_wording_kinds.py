@@ -98,6 +98,35 @@ def test_an_unknown_class_is_a_load_error_with_its_place(tmp_path):
     assert e.value.code == "E005" and "rules.yaml:3" in str(e.value) and "{minimiser}" in str(e.value)
 
 
+def test_a_class_may_name_another_class(tmp_path):
+    d = _pack(tmp_path, """
+        id: acme
+        name: ACME
+        lexicons:
+          small-word: ['tiny', 'wee']
+          minimiser: ['{small-word}', 'little']
+          happy: ['\\b(?:thanks|love)\\b']
+    """, RULE)
+    coach = Coach(packs=[d], select=["ACME010"], bundled=False)
+    assert coach.check("It's just a wee charge, honestly.").findings   # through {small-word}
+    assert coach.check("It's only a little fee.").findings
+    assert not coach.check("It's only a large fee.").findings
+
+
+def test_a_class_inside_itself_is_a_load_error(tmp_path):
+    d = _pack(tmp_path, """
+        id: acme
+        name: ACME
+        lexicons:
+          minimiser: ['tiny', '{small-word}']
+          small-word: ['wee', '{minimiser}']
+          happy: ['x']
+    """, RULE)
+    with pytest.raises(PhrasecoachError) as e:
+        Coach(packs=[d], bundled=False)
+    assert e.value.code == "E005" and "contains itself" in str(e.value) and "rules.yaml:3" in str(e.value)
+
+
 DEP_RULE = """
     rules:
       - id: ACME020

@@ -35,17 +35,24 @@ _LEXICON_REF = re.compile(r"\{([a-z][a-z0-9_-]*)\}")
 
 
 def expand_lexicons(rx: str, lexicons: dict[str, list[str]], where: str) -> str:
-    """`{name}` in a regex becomes the alternation of the pack's lexicon class `name`."""
-    def sub(m: re.Match) -> str:
-        entries = lexicons.get(m.group(1))
-        if entries is None:
-            raise RegexError(f"unknown lexicon `{{{m.group(1)}}}` in {rx!r}", where=where,
-                             hint="define it under `lexicons:` in pack.yaml"
-                                  + (f" (known: {', '.join(sorted(lexicons))})" if lexicons else ""))
-        return "(?:" + "|".join(entries) + ")"
+    """`{name}` in a regex becomes the alternation of the pack's lexicon class `name`; a class
+    may name other classes in its entries, and those are filled in too."""
+    def fill(text: str, inside: tuple[str, ...]) -> str:
+        def sub(m: re.Match) -> str:
+            name = m.group(1)
+            entries = lexicons.get(name)
+            if entries is None:
+                raise RegexError(f"unknown lexicon `{{{name}}}` in {rx!r}", where=where,
+                                 hint="define it under `lexicons:` in pack.yaml"
+                                      + (f" (known: {', '.join(sorted(lexicons))})" if lexicons else ""))
+            if name in inside:
+                raise RegexError(f"lexicon `{{{name}}}` contains itself ({' -> '.join((*inside, name))})",
+                                 where=where, hint="a class may name other classes, never one it is inside")
+            return "(?:" + "|".join(fill(e, (*inside, name)) if "{" in e else e for e in entries) + ")"
+        return _LEXICON_REF.sub(sub, text)
     from ..kinds.phrases import expand_lemmas
 
-    return expand_lemmas(_LEXICON_REF.sub(sub, rx), regex=True) if "{" in rx else rx
+    return expand_lemmas(fill(rx, ()), regex=True) if "{" in rx else rx
 
 
 def _compile_regex(rx: str, where: str, linear: bool = False,
