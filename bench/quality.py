@@ -273,10 +273,9 @@ def print_missed_ack(coach: Coach, errors: bool = False) -> dict:
     out = {}
     sets = []
     if CORPUS.is_file():
-        for split in ("dev", "holdout", "replies-dev", "replies-holdout"):
-            name = split if split.startswith("replies") else f"gold-{split}"
-            if (GOLD / f"{split}.jsonl").is_file():
-                sets.append((f"{name} (real turns)", missed_ack_items(GOLD / f"{split}.jsonl", CORPUS), False))
+        for name, file in (("gold-dev", "dev.jsonl"), *((n, f) for n, (f, _, _) in TURN_SETS.items())):
+            if (GOLD / file).is_file():
+                sets.append((f"{name} (real turns)", missed_ack_items(GOLD / file, CORPUS), False))
     for name, path, dev in TRANSCRIPT_SETS:
         if path.is_file():
             rows = [json.loads(x) for x in path.read_text("utf-8").splitlines() if x.strip()]
