@@ -82,44 +82,38 @@ def turn_keys(files) -> set[tuple[str, int]]:
     return keys
 
 
-def draw(convs: dict[str, dict]) -> list[tuple[str, int]]:
-    """Agent turns at random, in proportion to each source, with a floor so every source is in."""
-    skip = reviewed_keys()
+def _stratified(convs: dict[str, dict], skip: set[tuple[str, int]], keep, size: int,
+                seed: int) -> list[tuple[str, int]]:
+    """Agent turns that `keep` accepts, at random in proportion to each source, with a floor so every
+    source is in; both draws go through here, so they consume the seeded RNG the same way."""
     by_source: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for cid, c in convs.items():
         for i, t in enumerate(c["turns"]):
-            if t["speaker"] == "agent" and (cid, i) not in skip and t["text"].strip():
+            if t["speaker"] == "agent" and (cid, i) not in skip and keep(c["turns"], i):
                 by_source[c["source"]].append((cid, i))
     total = sum(len(v) for v in by_source.values())
-    rng = random.Random(SEED)
+    rng = random.Random(seed)
     picked: list[tuple[str, int]] = []
     for source in sorted(by_source):
         pool = sorted(by_source[source])
-        n = max(MIN_PER_SOURCE, round(SAMPLE_SIZE * len(pool) / total))
+        n = max(MIN_PER_SOURCE, round(size * len(pool) / total))
         picked += rng.sample(pool, min(n, len(pool)))
     rng.shuffle(picked)
     return picked
+
+
+def draw(convs: dict[str, dict]) -> list[tuple[str, int]]:
+    """The first draw: any agent turn with text that no review has read."""
+    return _stratified(convs, reviewed_keys(), lambda turns, i: bool(turns[i]["text"].strip()), SAMPLE_SIZE, SEED)
 
 
 def draw_replies(convs: dict[str, dict]) -> list[tuple[str, int]]:
-    """The `replies` draw: long answers to long messages, every source with at least one turn in."""
+    """The `replies` draw: long answers to long messages, none in an earlier gold or review file."""
+    def long_answer(turns, i):
+        return (len(turns[i]["text"].split()) >= REPLIES["min_agent_words"]
+                and len(customer_context(turns, i).split()) >= REPLIES["min_customer_words"])
     skip = reviewed_keys() | turn_keys(GOLD / f for f in REPLIES["exclude"])
-    by_source: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for cid, c in convs.items():
-        for i, t in enumerate(c["turns"]):
-            if (t["speaker"] == "agent" and (cid, i) not in skip
-                    and len(t["text"].split()) >= REPLIES["min_agent_words"]
-                    and len(customer_context(c["turns"], i).split()) >= REPLIES["min_customer_words"]):
-                by_source[c["source"]].append((cid, i))
-    total = sum(len(v) for v in by_source.values())
-    rng = random.Random(REPLIES["seed"])
-    picked: list[tuple[str, int]] = []
-    for source in sorted(by_source):
-        pool = sorted(by_source[source])
-        n = max(min(MIN_PER_SOURCE, len(pool)), round(REPLIES["size"] * len(pool) / total))
-        picked += rng.sample(pool, min(n, len(pool)))
-    rng.shuffle(picked)
-    return picked
+    return _stratified(convs, skip, long_answer, REPLIES["size"], REPLIES["seed"])
 
 
 def cmd_sample(args) -> int:

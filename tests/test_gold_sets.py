@@ -1,4 +1,4 @@
-"""The `replies` draw of real turns (bench/gold.py): it can be drawn again from the corpus, every
+"""The two draws of real turns (bench/gold.py): each can be drawn again from the corpus, every
 stored row still matches the corpus text, and both annotators' labels are there to measure
 agreement. The repo holds ids, offsets and labels only; the text comes from ../shared."""
 
@@ -35,6 +35,14 @@ def test_the_replies_draw_is_drawn_again_turn_for_turn(tmp_path):
     assert order == stored  # holdout first, then dev, in draw order
     items = [json.loads(x) for x in (tmp_path / "replies.jsonl").read_text().splitlines()]
     assert all(len(x["agent_turn"].split()) >= 20 and len(x["customer_before"].split()) >= 8 for x in items)
+
+
+def test_the_first_draw_is_drawn_again_turn_for_turn(tmp_path):
+    r = _gold("sample", "--out", tmp_path)
+    assert r.returncode == 0, r.stderr
+    order = json.loads((tmp_path / "order.json").read_text())
+    stored = [f"{x['id']}:{x['turn']}" for x in _rows("holdout.jsonl") + _rows("dev.jsonl")]
+    assert order == stored  # gold-holdout first, then gold-dev, in draw order
 
 
 def test_replies_rows_match_the_corpus_and_stay_apart_from_the_first_draw():
