@@ -135,3 +135,53 @@ def test_core_pc210_needs_an_upset_customer():
     assert ids(c.check(text, context="your agent hung up on me twice, absolutely disgraceful")) == ["PC210"]
     assert ids(c.check(text, context="do you have a number I can call?")) == []
     assert ids(c.check(text)) == []
+
+
+PARSED = """\
+rules:
+  - id: ACME202
+    name: denied-fault-to-an-upset-customer
+    category: defensive
+    message: Saying it is not faulty to an upset customer argues with them.
+    why: Said to an angry customer, it closes the matter.
+    match:
+      dependency:
+        - - RIGHT_ID: cop           # "is not faulty": the negation hangs on the copula
+            RIGHT_ATTRS: {LOWER: {IN: [is, was, are, were]}}
+          - LEFT_ID: cop
+            REL_OP: ">"
+            RIGHT_ID: adj
+            RIGHT_ATTRS: {LOWER: {IN: [broken, faulty]}, DEP: acomp}
+          - LEFT_ID: cop
+            REL_OP: ">"
+            RIGHT_ID: neg
+            RIGHT_ATTRS: {DEP: neg}
+      trigger: '\\b(?:broken|faulty)\\b'
+      span: sentence
+    requires:
+      - signals: [frustration]
+    examples:
+      flag:
+        - text: "[[The kettle is not faulty.]]"
+          context: "Your kettle broke after a week, I'm furious."
+      pass:
+        - text: "The kettle is not faulty."
+          context: "Is the kettle faulty?"
+"""
+
+
+def test_a_parse_level_rule_is_parsed_only_where_its_signals_fire(tmp_path):
+    """A parse costs more than reading the customer's message: where the message fires none of
+    the rule's signals, the sentence is not parsed at all, and the findings are the same."""
+    coach = Coach(packs=[write(tmp_path / "acme", PARSED)], select=["ACME202"])
+    parsed = []
+    pipe = coach.nlp.pipe
+    coach.nlp.pipe = lambda xs, **kw: pipe(parsed.extend(xs := list(xs)) or xs, **kw)
+    text = "The kettle is not faulty."
+    assert ids(coach.check(text, context="Your kettle broke after a week, I'm furious.")) == ["ACME202"]
+    assert parsed == [text]
+    parsed.clear()
+    assert ids(coach.check(text, context="Is the kettle faulty?")) == []
+    assert parsed == []  # no signal fired: nothing to parse
+    assert ids(Coach(packs=[write(tmp_path / "acme2", PARSED)], select=["ACME202"], parse="all")
+               .check(text, context="Is the kettle faulty?")) == []  # and parsing anyway finds nothing more

@@ -302,7 +302,9 @@ class Coach:
         if self._parse_rules:
             quick = [r for r in self._parse_rules
                      if not (no_context and r.needs_context)
-                     and (self._parse_all or ((not r.gate_bits or r.gate_bits & mask) and r.quick(part, keys, low)))]
+                     and (self._parse_all or ((not r.gate_bits or r.gate_bits & mask) and r.quick(part, keys, low)
+                                              and not (r.signal_gated and not no_context
+                                                       and r.signals_unmet(self._fired(p)))))]
             if quick:
                 every = len(quick) == len(self._parse_rules)
                 cache = self._candidates

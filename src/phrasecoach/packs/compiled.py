@@ -268,6 +268,10 @@ class CompiledRule:
         # a `requires:` condition reads the customer's message: the rule cannot fire where none
         # is given, and the engine does not run it there
         self.needs_context = any(q.reads_context for q in self.spec.requires)
+        # ... and where a `requires: signals:` condition fails on the message given, a
+        # parse-level rule is not parsed (signals_unmet): a parse costs more than the scan of the
+        # context; a lexical rule asks only when it has matched
+        self.signal_gated = any(q.signals for q in self.spec.requires)
         if self.inert:
             # The message engine asks quick() first, so a conversation rule or a customer-side
             # signal never runs on a message; QA scoring runs them (phrasecoach.conversation).
@@ -486,6 +490,11 @@ class CompiledRule:
             if rx.search(_in_scope(scope, text, m, sent)):
                 return True
         return False
+
+    def signals_unmet(self, fired: frozenset[str]) -> bool:
+        """Does a `requires: signals:` condition fail, whatever the match? (`fired`: the ids of
+        the customer-side rules that fire on the context.)"""
+        return any(req.signals and req.ids.isdisjoint(fired) for req in self.requirements)
 
     def unmet(self, text: str, m: Match, sent: tuple[int, int], context: str | None = None,
               fired: Callable[[], frozenset[str]] | None = None) -> bool:
