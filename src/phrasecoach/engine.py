@@ -302,11 +302,10 @@ class Coach:
         if self._parse_rules:
             quick = [r for r in self._parse_rules
                      if not (no_context and r.needs_context)
-                     and (self._parse_all or ((not r.gate_bits or r.gate_bits & mask) and r.quick(part, keys, low)
-                                              and not (r.signal_gated and not no_context
-                                                       and r.signals_unmet(self._fired(p)))))]
+                     and (self._parse_all or ((not r.gate_bits or r.gate_bits & mask) and r.quick(part, keys, low)))]
             if quick:
                 every = len(quick) == len(self._parse_rules)
+                gated = not no_context and not self._parse_all and any(r.signal_gated for r in quick)
                 cache = self._candidates
                 for i, (s, e) in enumerate(sents, lo):
                     st = text[s:e]
@@ -320,6 +319,10 @@ class Coach:
                                 if len(cache) >= _CANDIDATE_CACHE:
                                     cache.clear()
                                 cache[st] = rs
+                    if rs and gated:
+                        # a rule whose `requires: signals:` fail on this message is not parsed; the
+                        # context is scanned only once a sentence is a candidate (signals_unmet)
+                        rs = [r for r in rs if not (r.signal_gated and r.signals_unmet(self._fired(p)))]
                     if rs:
                         p.jobs.append((i, rs))
 

@@ -19,7 +19,10 @@ lower-case prefix ("eTCV"); a CamelCase name
 ("ServiceNow") is a name, not shorthand. Two capitals ("BO", "EA"), three letters cased like
 "TnS", "-Ops" team names ("LiveOps") and short codes ("R2", "Cat 2") are flagged only where they
 name a team, a system or a step of the work (a noun of the work after them, `role_nouns`; the head
-of "the BO can't sell them"; "showing as OS"; "passed to AR"), never where travel is the topic.
+of "the BO can't sell them"; "showing as OS"; "passed to AR"), never where air travel is the topic
+(airline codes). Where travel is not the topic, three capitals after "the"/"a" and before a noun of
+a team or a system's place (`team_nouns`: "the AML team", "a WMS location"), or that work is handed
+to ("routed to CRM"), are the team's up to `role_zipf`; "our SFO team" stays a place's staff.
 """
 
 from __future__ import annotations
@@ -68,6 +71,8 @@ _TIER_AFTER = re.compile(r"\s*(?:team|support|agents?|engineers?|techs?|technici
 _DET_BEFORE = re.compile(r"\b(?:the|a|an|our|your|their|this|that|its)\s+$", re.I)
 _STATUS_AS_BEFORE = re.compile(r"\b(?:show\w*|mark\w*|class\w*|cod\w*|logg?\w*|flagg?\w*|list\w*|"
                                r"record\w*|fil\w*|treat\w*|categori[sz]\w*|set)\s+as\s+(?:(?:a|an)\s+)?$", re.I)
+# Before a team or a system's place named by capitals: "the AML team", "a WMS location", not "our".
+_TEAM_DET_BEFORE = re.compile(r"\b(?:the|a|an)\s+$", re.I)
 _HANDOFF_BEFORE = re.compile(rf"\b(?:(?:{_HANDOFF_VERBS})\s+(?:(?:it|this|that|them|you|your\s+\w+)\s+)?"
                              r"(?:over\s+)?to|(?:go|goes|going|went|gone|run|runs|invoiced|processed|handled)\s+"
                              r"(?:through|via|by))\s+(?:(?:the|our)\s+)?$", re.I)
@@ -121,6 +126,12 @@ _TRAVEL = re.compile(r"\b(?:flights?|fly|flying|flew|flown|depart\w*|arriv\w*|la
                      r"cancel\w*|divert\w*|board\w*|gates?|terminals?|airports?|aircraft|planes?|airlines?|"
                      r"schedul\w*|takeoff|connections?|connecting|nonstop|layover|route|inbound|crew|seats?|"
                      r"cabins?|on\s+time|passengers?|travel\w*|trips?|fares?|baggage|bags|upgrade\w*)\b", re.I)
+# Words of air travel, where two capitals may be an airline's code ("our BA partners", "the KL
+# desk"): narrower than _TRAVEL, whose seats, schedules, routes, trips and upgrades are also a
+# theatre's, a school's or a courier's ("the BO can't sell those seats", "the policy schedule").
+_AIR_TRAVEL = re.compile(r"\b(?:flights?|fly|flying|flew|flown|airlines?|airports?|aircraft|planes?|"
+                         r"terminals?|gates?|layovers?|nonstop|codeshare|boarding|takeoff|lounges?|"
+                         r"passengers?|miles|itinerar\w*|carriers?|partners?|alliance)\b", re.I)
 # Words of a booking: then six capitals are its code ("your reservation today, JLKFBU").
 _BOOKING_WORD = re.compile(r"\b(?:booking|reservation|trip|confirmation|record\s+locator|pnr|itinerary|"
                            r"ticket)", re.I)
@@ -196,7 +207,7 @@ def _message_facts(text: str) -> dict:
     letters = [c for c in text if c.isalpha()]
     facts = {"shouted": bool(letters) and sum(c.isupper() for c in letters) / len(letters) > 0.6,
              "explained": {}, "holds": {}, "lower": None, "travel": None, "booking": None,
-             "initials": None, "placed": None}
+             "initials": None, "placed": None, "air": None}
     _LAST_MESSAGE[0] = (text, facts)
     return facts
 
@@ -370,6 +381,10 @@ class UnexplainedAcronym(Detector):
         # department", "the DMV office"): public bodies are known by their initials.
         role_zipf: float = Field(3.6, ge=0, le=8)
         step_nouns: list[str] = []
+        # Nouns of a team or a system's place ("the AML team", "the MSO desk", "a WMS location"):
+        # where travel is not the topic, capitals before one are the team's, not an airport's,
+        # up to role_zipf ("our LAX team" stays a place where the message is about travel).
+        team_nouns: list[str] = []
         # Public bodies the customer deals with in their own name ("the DVLA", "HMRC"): names of
         # organisations, not the team's shorthand, however rare in print.
         bodies: list[str] = []
@@ -386,6 +401,7 @@ class UnexplainedAcronym(Detector):
         self.min_letters = options.min_letters
         self.role_zipf = options.role_zipf
         self.step_after = _word_next(options.step_nouns)
+        self.team_after = _word_next(options.team_nouns)
         self.shapes = frozenset(options.shapes)
 
     def quick(self, text: str) -> bool:
@@ -423,7 +439,8 @@ class UnexplainedAcronym(Detector):
             elif shape == "coded":  # "an R2 hold", "NET30 terms", "a Cat 2 job": only before a noun of the work
                 ok = (not (self._role_after(text, e) or term[0].isupper() and term[-1].isdigit()
                            and _DOC_BEFORE.search(text, max(0, s - 40), s))
-                      or term in self.allow or " " not in term and zipf(term) >= self.known_zipf
+                      # the code as one word ("EU-2" as "EU2": wordfreq would split it at the hyphen)
+                      or term in self.allow or " " not in term and zipf(term.replace("-", "")) >= self.known_zipf
                       or _FLIGHT_CODE.fullmatch(term) is not None and _mentions(text, "travel", _TRAVEL)
                       or _explained_in(text, term))
             elif shape == "digit":  # "the 3PL", "a 3DS challenge": a digit and capitals
@@ -452,6 +469,14 @@ class UnexplainedAcronym(Detector):
         if _CODE_AFTER.match(text, e):
             return True  # flight, order or model codes: "BA 117", "XQZ 4471"
         before = text[max(0, s - 40): s]
+        if (self.team_after is not None and self.team_after.match(text, e) is not None
+                and _TEAM_DET_BEFORE.search(before[-12:]) is not None  # "our SFO team": a place's staff
+                or (_HANDOFF_BEFORE.search(before) or _STATUS_AS_BEFORE.search(before))
+                and not _PLACE_AFTER.match(text[e: e + 25])) \
+                and zipf(term) < self.role_zipf and not is_english_word(term) \
+                and not _mentions(text, "travel", _TRAVEL) and not _shouting(text, s, e) \
+                and not _signoff(text, s, e) and not _explained_in(text, term):
+            return False  # a team, a system or a status of the work: "the AML team", "routed to CRM"
         if len(term) == 3 and (_PLACE_BEFORE.search(before[-25:]) and not (self._role_after(text, e) and zipf(term) < self.known_zipf)
                                or _PLACE_AFTER.match(text[e: e + 25])):
             return True  # airport and station codes in context: "from JFK", "LAX-SFO"
@@ -490,7 +515,7 @@ class UnexplainedAcronym(Detector):
         only where they name a team, system or step, and never where travel is the topic
         (airline codes: "our BA partners", "the KL desk")."""
         if term in self.known_pairs or term in self.allow or term in self.glossary_upper \
-                or is_english_word(term) or _mentions(text, "travel", _TRAVEL) \
+                or is_english_word(term) or _mentions(text, "air", _AIR_TRAVEL) \
                 or _shouting(text, s, e) or _signoff(text, s, e) or _EXCLAIMED.match(text, e) \
                 or _CODE_AFTER.match(text, e) or _explained_in(text, term):
             return True
@@ -499,8 +524,8 @@ class UnexplainedAcronym(Detector):
             return False
         if not _DET_BEFORE.search(before):
             return True
-        if text[e: e + 1] in ("'", "’"):
-            return True  # "the FA's seat": a modifier
+        if text[e: e + 1] in ("'", "’", "#"):
+            return True  # "the FA's seat", "your RR# number": a modifier
         nxt = _NEXT.match(text, e)
         if nxt is None:
             return False  # "the EA." : the head of its phrase
@@ -538,7 +563,8 @@ class UnexplainedAcronym(Detector):
             return True  # the reference the customer was given: "ticket INC123456"
         if _GIVEN_BEFORE.search(text, max(0, s - 40), s) and not _team_record(text, term, s, e):
             return True  # handed over as theirs: "its RP-20931", "Your PAC is KLM482913"
-        if _FLIGHT_CODE.fullmatch(term) or _PADDED_FLIGHT_CODE.fullmatch(term) \
+        if _FLIGHT_CODE.fullmatch(term) and _RECORD_PREFIX.match(term) is None \
+                or _PADDED_FLIGHT_CODE.fullmatch(term) \
                 and _mentions(text, "travel", _TRAVEL):
             return True  # a flight number: "DL1726", "BA0048 has landed"
         return term in self.allow or zipf(term) >= self.known_zipf or _explained_in(text, term)
