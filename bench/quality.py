@@ -4,6 +4,7 @@
     python bench/quality.py --rules          # per rule: findings and precision with its 95 % interval
     python bench/quality.py --errors         # item-level misses and false alarms: dev sets only
     python bench/quality.py --record         # write rules/core/measured.json (what `rules list` shows)
+    python bench/quality.py --sets written,missed-ack --writers k,l,m   # the written batches held apart
 
 The sets (docs/quality.md says how each was made):
 - `gold-holdout`: 900 real agent turns from ../shared/corpus, annotated by hand before any rule was
@@ -93,13 +94,20 @@ def _fmt(x: float) -> str:
 
 
 # ---- sentence sets ---------------------------------------------------------------------
-def sentence_rows(path: Path) -> list[dict]:
+def by_writers(r: dict, writers: set[str] | None) -> bool:
+    """Is the row by one of these writers (the prefix of its id, "k-s0042" -> "k")? None: every row."""
+    return writers is None or str(r.get("id", "")).split("-", 1)[0] in writers
+
+
+def sentence_rows(path: Path, writers: set[str] | None = None) -> list[dict]:
     """devset rows as they are; blind rows ({labels: [{category, quote}], strengths}) folded to categories."""
     rows = []
     for line in path.read_text("utf-8").splitlines():
         if not line.strip():
             continue
         r = json.loads(line)
+        if not by_writers(r, writers):
+            continue
         labels = r.get("labels", [])
         cats = sorted({x["category"] if isinstance(x, dict) else x for x in labels})
         strengths = r.get("strengths", [])
@@ -197,8 +205,12 @@ def main(argv: list[str] | None = None) -> int:
                     "blind,blind-2,blind-3,blind-4,blind-5,blind-6,missed-ack,safe",
                     help="which sets to run (comma-separated)")
     ap.add_argument("--json", metavar="FILE", help="also write the summary figures as JSON")
+    ap.add_argument("--writers", metavar="IDS",
+                    help="only these writers of the written set, by id prefix (k,l,m: the batches held apart "
+                         "from the tuning of 2026-11-29's fifth stop, read in aggregate)")
     args = ap.parse_args(argv)
     sets = set(args.sets.split(","))
+    writers = set(args.writers.split(",")) if args.writers else None
     coach = Coach(level="preview")
     rule_level = {r.id: r.spec.level for r in coach.rules}
     t0 = time.perf_counter()
@@ -207,8 +219,9 @@ def main(argv: list[str] | None = None) -> int:
         if name not in sets or not path.is_file():
             continue
         for lv in ("default", "picky"):
-            res = sentence_eval(Coach(level=lv), sentence_rows(path))
-            summary[f"{name}-{lv}"] = print_sentences(f"{name} ({title}), level {lv}", res)
+            res = sentence_eval(Coach(level=lv), sentence_rows(path, writers if name == "written" else None))
+            only = f", writers {','.join(sorted(writers))} only" if writers and name == "written" else ""
+            summary[f"{name}-{lv}"] = print_sentences(f"{name} ({title}{only}), level {lv}", res)
             if args.errors and dev and lv == "picky":
                 for kind, cat, text, what in res["errors"]:
                     print(f"  {kind} {cat:<11} {text!r} {what if what else ''}")
@@ -232,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.errors and dev:
             _print_turn_errors(coach, turns, name)
     if "missed-ack" in sets:
-        summary["missed-ack"] = print_missed_ack(coach, errors=args.errors)
+        summary["missed-ack"] = print_missed_ack(coach, errors=args.errors, writers=writers)
     if "safe" in sets and CORPUS.is_file() and SAFE_JUDGED:
         summary["safe"] = print_safe(coach)
     if args.rules or args.record:
@@ -272,7 +285,7 @@ def print_safe(coach: Coach) -> dict:
     return {"judged": n, "good": good, "share": share, "low": lo}
 
 
-def print_missed_ack(coach: Coach, errors: bool = False) -> dict:
+def print_missed_ack(coach: Coach, errors: bool = False, writers: set[str] | None = None) -> dict:
     """PC701 (missed acknowledgment, QA scoring) on the gold turns and the written transcripts."""
     out = {}
     sets = []
@@ -283,6 +296,8 @@ def print_missed_ack(coach: Coach, errors: bool = False) -> dict:
     for name, path, dev in TRANSCRIPT_SETS:
         if path.is_file():
             rows = [json.loads(x) for x in path.read_text("utf-8").splitlines() if x.strip()]
+            if path.parent.name == "written":
+                rows = [r for r in rows if by_writers(r, writers)]
             sets.append((name, [(r["turns"], {i: i in set(r["missed"]) for i, t in enumerate(r["turns"])
                                               if t["speaker"] == "agent"}) for r in rows], dev))
     print("\nmissed acknowledgment (PC701, as `phrasecoach score` applies it), per labelled agent turn")

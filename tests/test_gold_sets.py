@@ -69,3 +69,20 @@ def test_agreement_on_the_replies_draw_is_reported_per_category():
     assert lines["defensive"][1] == "406"
     assert float(lines["defensive"][4]) > 0.6
     assert lines["impatience"][4] == "-"  # no positives on either side: kappa undefined, not 1.0
+
+
+def test_quality_reads_only_the_writers_asked_for(tmp_path):
+    """`bench/quality.py --writers k` measures the batches of one writer of the written set (the
+    held-apart batches of a round), sentences and transcripts alike."""
+    rows = _rows("../written/sentences.jsonl")
+    mine = [r for r in rows if r["id"].startswith("k-")]
+    assert 0 < len(mine) < len(rows)
+    r = subprocess.run([sys.executable, str(ROOT / "bench" / "quality.py"), "--sets", "written,missed-ack",
+                        "--writers", "k", "--json", str(tmp_path / "q.json")],
+                       capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    assert f"writers k only), level picky: {len(mine)} sentences" in r.stdout
+    ma = json.loads((tmp_path / "q.json").read_text())["missed-ack"]["written transcripts (tuned on)"]
+    k_turns = sum(1 for x in _rows("../written/transcripts.jsonl") if x["id"].startswith("k-")
+                  for t in x["turns"] if t["speaker"] == "agent")
+    assert sum(ma.get(k, 0) for k in ("tp", "fp", "fn", "tn")) == k_turns
