@@ -71,11 +71,18 @@ _TIER_AFTER = re.compile(r"\s*(?:team|support|agents?|engineers?|techs?|technici
 _DET_BEFORE = re.compile(r"\b(?:the|a|an|our|your|their|this|that|its)\s+$", re.I)
 _STATUS_AS_BEFORE = re.compile(r"\b(?:show\w*|mark\w*|class\w*|cod\w*|logg?\w*|flagg?\w*|list\w*|"
                                r"record\w*|fil\w*|treat\w*|categori[sz]\w*|set)\s+as\s+(?:(?:a|an)\s+)?$", re.I)
-# Before a team or a system's place named by capitals: "the AML team", "a WMS location", not "our".
-_TEAM_DET_BEFORE = re.compile(r"\b(?:the|a|an)\s+$", re.I)
 _HANDOFF_BEFORE = re.compile(rf"\b(?:(?:{_HANDOFF_VERBS})\s+(?:(?:it|this|that|them|you|your\s+\w+)\s+)?"
                              r"(?:over\s+)?to|(?:go|goes|going|went|gone|run|runs|invoiced|processed|handled)\s+"
                              r"(?:through|via|by))\s+(?:(?:the|our)\s+)?$", re.I)
+# Before a team or a system's place named by capitals: "the AML team", "a WMS location", not "our".
+_TEAM_DET_BEFORE = re.compile(r"\b(?:the|a|an)\s+$", re.I)
+
+
+def _handed_or_marked(before: str) -> bool:
+    """Work handed to it or a status given as it, just before: "passed to AR", "showing as OS"."""
+    return bool(_HANDOFF_BEFORE.search(before) or _STATUS_AS_BEFORE.search(before))
+
+
 _NEXT = re.compile(r"\s+([A-Za-z][a-z'’]*)")
 _CAPS_RUN = re.compile(r"(?:\s+[A-Z][A-Z0-9&]{1,5}\b)*")  # more capitals right after: "MSK CATS"
 # After two capitals at the head of a phrase, a preposition: "the AE on your account", "the UW
@@ -469,13 +476,7 @@ class UnexplainedAcronym(Detector):
         if _CODE_AFTER.match(text, e):
             return True  # flight, order or model codes: "BA 117", "XQZ 4471"
         before = text[max(0, s - 40): s]
-        if (self.team_after is not None and self.team_after.match(text, e) is not None
-                and _TEAM_DET_BEFORE.search(before[-12:]) is not None  # "our SFO team": a place's staff
-                or (_HANDOFF_BEFORE.search(before) or _STATUS_AS_BEFORE.search(before))
-                and not _PLACE_AFTER.match(text[e: e + 25])) \
-                and zipf(term) < self.role_zipf and not is_english_word(term) \
-                and not _mentions(text, "travel", _TRAVEL) and not _shouting(text, s, e) \
-                and not _signoff(text, s, e) and not _explained_in(text, term):
+        if self._names_team(text, term, s, e, before):
             return False  # a team, a system or a status of the work: "the AML team", "routed to CRM"
         if len(term) == 3 and (_PLACE_BEFORE.search(before[-25:]) and not (self._role_after(text, e) and zipf(term) < self.known_zipf)
                                or _PLACE_AFTER.match(text[e: e + 25])):
@@ -507,6 +508,17 @@ class UnexplainedAcronym(Detector):
     def _step_after(self, text: str, e: int) -> bool:
         return self.step_after is not None and self.step_after.match(text, e) is not None
 
+    def _names_team(self, text: str, term: str, s: int, e: int, before: str) -> bool:
+        """Rare capitals in the team's own place, where travel is not the topic: before a team
+        noun after "the"/"a" ("the AML team"; "our SFO team" is a place's staff), or where work is
+        handed or a status given ("routed to CRM", "showing as OS") and no place noun follows."""
+        placed = (self.team_after is not None and self.team_after.match(text, e) is not None
+                  and _TEAM_DET_BEFORE.search(before[-12:]) is not None
+                  or _handed_or_marked(before) and not _PLACE_AFTER.match(text[e: e + 25]))
+        return (placed and zipf(term) < self.role_zipf and not is_english_word(term)
+                and not _mentions(text, "travel", _TRAVEL) and not _shouting(text, s, e)
+                and not _signoff(text, s, e) and not _explained_in(text, term))
+
     def _role_after(self, text: str, e: int) -> bool:
         return self.role_after is not None and self.role_after.match(text, e) is not None
 
@@ -520,7 +532,7 @@ class UnexplainedAcronym(Detector):
                 or _CODE_AFTER.match(text, e) or _explained_in(text, term):
             return True
         before = text[max(0, s - 60): s]
-        if self._role_after(text, e) or _STATUS_AS_BEFORE.search(before) or _HANDOFF_BEFORE.search(before):
+        if self._role_after(text, e) or _handed_or_marked(before):
             return False
         if not _DET_BEFORE.search(before):
             return True
