@@ -209,12 +209,16 @@ def main(argv: list[str] | None = None) -> int:
                     "blind,blind-2,blind-3,blind-4,blind-5,blind-6,blind-7,missed-ack,safe",
                     help="which sets to run (comma-separated)")
     ap.add_argument("--json", metavar="FILE", help="also write the summary figures as JSON")
+    ap.add_argument("--levels", default="default,picky", choices=None,
+                    help="the rule levels the sentence sets are scored at (default,picky; add preview "
+                         "for the rules not yet on: PC221 and PC311, the learned wording models)")
     ap.add_argument("--writers", metavar="IDS",
                     help="only these writers of the written set, by id prefix (k,l,m: the batches held apart "
                          "from the tuning of 2026-11-29's fifth stop, read in aggregate)")
     args = ap.parse_args(argv)
     sets = set(args.sets.split(","))
     writers = set(args.writers.split(",")) if args.writers else None
+    levels = args.levels.split(",")
     coach = Coach(level="preview")
     rule_level = {r.id: r.spec.level for r in coach.rules}
     t0 = time.perf_counter()
@@ -222,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, (path, title, dev) in SENTENCE_SETS.items():
         if name not in sets or not path.is_file():
             continue
-        for lv in ("default", "picky"):
+        for lv in levels:
             res = sentence_eval(Coach(level=lv), sentence_rows(path, writers if name == "written" else None))
             only = f", writers {','.join(sorted(writers))} only" if writers and name == "written" else ""
             summary[f"{name}-{lv}"] = print_sentences(f"{name} ({title}{only}), level {lv}", res)

@@ -442,7 +442,7 @@ def test_acronyms_that_are_fine(text):
     ("Your RMA was approved.", "Your return authorization (RMA) was approved."),
     ("RMA was approved.", "Return authorization (RMA) was approved."),
     ("It is within our SLA.", "It is within our service agreement (SLA)."),
-    ("We closed it per SOP.", "We closed it following our standard procedure."),
+    ("Your refund was processed per SOP.", "Your refund was processed following our standard procedure."),
 ])
 def test_glossary_expansion(text, rewritten):
     report = coach().check(text)

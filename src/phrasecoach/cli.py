@@ -173,6 +173,10 @@ def cmd_rewrite(args) -> int:
 def cmd_rules(args) -> int:
     if args.rules_cmd == "test":
         return _rules_test(args)
+    if args.rules_cmd == "train":
+        from .kinds.training import train_main
+
+        return train_main(args)
     coach = _coach(args, level=args.level or "preview")  # list every level unless one is asked for
     if args.rules_cmd == "list":
         rules = sorted(coach.rules, key=lambda r: r.id)
@@ -307,6 +311,17 @@ def build_parser() -> argparse.ArgumentParser:
     rt.add_argument("dir", help="pack folder")
     rt.add_argument("--alone", action="store_true", help="without the bundled packs")
     rt.add_argument("--config", metavar="FILE")
+    tr = rsub.add_parser("train", help="learn a wording model (detector: wording-model) from labelled sentences")
+    tr.add_argument("data", nargs="+", metavar="FILE",
+                    help="JSONL of labelled items: {id, text, labels: [{category, quote}]}; the id's "
+                         "part before the first '-' names its writer (cross-validation group)")
+    tr.add_argument("--category", required=True, help="the category to learn (defensive, blame ...)")
+    tr.add_argument("--out", required=True, metavar="TSV", help="the model file to write")
+    tr.add_argument("--min-precision", type=float, default=0.9,
+                    help="the threshold is the lowest at which held-out precision reaches this in each "
+                         "FILE (0.9)")
+    tr.add_argument("--max-clean", type=float, default=0.005,
+                    help="... and at most this share of its clean sentences is flagged (0.005)")
     ru.set_defaults(func=cmd_rules)
 
     sv = sub.add_parser("serve", help="run the HTTP service (see `phrasecoach serve --help`)",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -37,6 +38,7 @@ class DetectorContext:
 
     glossary: dict[str, str] = field(default_factory=dict)
     lexicons: dict[str, list[str]] = field(default_factory=dict)
+    folder: Path | None = None  # the folder of the rule's pack, for a detector that reads a file
 
 
 class Detector:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from ..errors import (DetectorError, LinearRegexError, PackLimitError, PackValidationError, RegexError,
                       TokenPatternError)
 from .. import conversation
-from ..kinds import command, jargon
+from ..kinds import command, jargon, wording
 from ..kinds.base import Detector, DetectorContext, Match
 from ..kinds.phrases import _LEMMA_REF, compile_phrases, count_forms, expand_lemmas, inflections, phrase_keys
 from ..kinds.prefilter import Haystack, Literals, literals_hold, required_literals, union_keys, weak
@@ -27,7 +27,7 @@ from .loader import MAX_PHRASE_FORMS, LoadedRule
 from .schema import RuleSpec
 
 DETECTORS: dict[str, type[Detector]] = {**command.DETECTORS, **jargon.DETECTORS,
-                                         **conversation.DETECTORS}
+                                         **conversation.DETECTORS, **wording.DETECTORS}
 _WORD_ATTRS = {"LOWER", "ORTH", "TEXT", "NORM"}
 
 
@@ -650,7 +650,7 @@ def compile_rule(lr: LoadedRule, ctx: DetectorContext, severity: Severity | None
                 where=where,
                 hint=f"its options are: {', '.join(cls.Options.model_fields) or 'none'}") from None
         try:
-            detector = cls(opts, ctx)
+            detector = cls(opts, replace(ctx, folder=lr.file.parent))
         except ValueError as e:
             raise DetectorError(f"bad option for detector `{ms.detector}`: {e}", where=where,
                                 hint="define the lexicon under `lexicons:` in pack.yaml") from None

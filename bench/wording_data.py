@@ -1,0 +1,94 @@
+"""Real agent sentences with labels, for training the wording models beside the written set.
+
+    python bench/wording_data.py --out /tmp/real-labelled.jsonl
+    phrasecoach rules train tests/data/written/sentences.jsonl /tmp/real-labelled.jsonl \\
+        --category defensive --out rules/core/models/defensive.tsv
+
+Trained on written sentences alone, a model learns how our writers put a category, and on real
+agent turns it is mostly wrong (PC221: 12 of 60 corpus findings right by both judges): real
+agents speak in the company's voice far more often. So real text goes in too, labelled by hand:
+- every turn of gold-dev and replies-dev (both tuned on), with its clear spans; a sentence with
+  only a borderline span of the category is left out;
+- every judged corpus finding (tests/data/gold/judged*.jsonl), as its sentence: right is an example
+  of the rule's category, wrong is not, borderline is left out. Not the `judged-learned-*` files:
+  they are fresh draws of the models' own findings, kept apart to measure them.
+Holdout turns (gold-holdout, replies-holdout) are never read. The output holds corpus text, so it is
+written outside the repository; the corpus stays in ../shared. Ids are `rK-<conversation>:<turn>`,
+K a stable hash to five groups, so cross-validation holds real turns out a fifth at a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import zlib
+from pathlib import Path
+
+from phrasecoach import Coach
+from phrasecoach.goldset import judged_files, load_gold, read_conversations
+from phrasecoach.kinds.training import sentences
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus" / "transcripts.jsonl"
+GOLD = ROOT / "tests" / "data" / "gold"
+HOLDOUTS = ("holdout.jsonl", "replies-holdout.jsonl")
+DEV = ("dev.jsonl", "replies-dev.jsonl")
+MEASURE_ONLY = "judged-learned-"  # judged findings of the models themselves: never trained on
+
+
+def _group(key: str) -> str:
+    return f"r{zlib.crc32(key.encode()) % 5}"
+
+
+def rows(corpus: Path = CORPUS, gold: Path = GOLD) -> list[dict]:
+    held = {(r["id"], r["turn"]) for f in HOLDOUTS if (gold / f).is_file()
+            for r in map(json.loads, (gold / f).read_text("utf-8").splitlines()) if r}
+    out: list[dict] = []
+    for f in DEV:
+        for t in load_gold(gold / f, corpus):
+            cid, turn = t.key.rsplit(":", 1)
+            if (cid, int(turn)) in held:
+                continue
+            labels = [{"category": p["category"], "start": p["start"], "end": p["end"],
+                       "clarity": p.get("clarity", "clear")} for p in t.problems]
+            out.append({"id": f"{_group(t.key)}-{t.key}", "text": t.text, "labels": labels})
+    category = {r.id: r.spec.category for r in Coach(level="preview").rules}
+    judged = [json.loads(x) for f in judged_files(gold) if not f.name.startswith(MEASURE_ONLY)
+              for x in f.read_text("utf-8").splitlines() if x.strip()]
+    convs = read_conversations(corpus, {r["id"] for r in judged})
+    seen = set()
+    for r in judged:
+        cat = category.get(r["rule"])
+        if cat is None or (r["id"], r["turn"]) in held or r["verdict"] == "borderline" or r["id"] not in convs:
+            continue
+        text = convs[r["id"]]["turns"][r["turn"]]["text"]
+        for s, e in sentences(text):
+            if s < r["end"] and r["start"] < e:
+                key = (r["id"], r["turn"], s, cat)
+                if key in seen:
+                    break
+                seen.add(key)
+                sent = text[s:e]
+                labels = [{"category": cat, "start": 0, "end": len(sent)}] if r["verdict"] == "right" else []
+                out.append({"id": f"{_group(r['id'])}-{r['id']}:{r['turn']}:{s}", "text": sent,
+                            "labels": labels, "judged": cat})
+                break
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", required=True, help="the JSONL file to write (outside the repository)")
+    args = ap.parse_args(argv)
+    if not CORPUS.is_file():
+        print(f"{CORPUS} is absent: the real sentences are read from the corpus", file=sys.stderr)
+        return 2
+    got = rows()
+    Path(args.out).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in got), "utf-8")
+    print(f"{len(got)} items ({sum(1 for r in got if 'judged' in r)} judged sentences) -> {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,335 @@
+"""A category's wording, learned: a linear model over word n-grams, kept as data beside the pack.
+
+Pattern rules reach the wordings someone wrote down; people who never read them say the same
+thing in ways no list holds (a defensive reply has endless forms). This kind scores a sentence
+by the weights of the word n-grams it holds, learned from labelled sentences
+(`phrasecoach rules train`), and flags it when the probability clears the rule's threshold. The
+weights are a plain TSV file in the pack (one n-gram and its weight a line), so a team can read
+them, retrain them on its own labelled sentences, or turn the rule off like any other.
+
+Scoring is a few dictionary lookups per word: no parse, linear in the sentence's length.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from pydantic import Field
+
+from ..errors import DetectorError, PackLimitError
+from ..text import quote_spans
+from .base import Detector, DetectorContext, DetectorOptions, Match
+
+_WORD = re.compile(r"[a-z0-9]+")
+_DIGITS = re.compile(r"[0-9]+")
+START = "^"  # the first word's left neighbour: "^ as" is "As" opening the sentence
+MAX_N = 3  # unigrams, bigrams and trigrams
+MAX_MODEL_BYTES = 10_000_000  # a team pack's model file (the bundled ones have under 500 KB)
+_GRAMS_CACHE = 4096  # sentences whose n-grams are kept (every wording rule reads the same ones)
+_grams_cache: dict[str, tuple] = {}
+
+
+def words(sentence: str) -> list[str]:
+    """Lower case, apostrophes dropped ("don't" and "dont" are one word), digits as 0."""
+    low = sentence.lower().replace("'", "").replace("\u2019", "")
+    ws = _WORD.findall(_DIGITS.sub("0", low) if any(map(str.isdigit, low)) else low)
+    ws.insert(0, START)
+    return ws
+
+
+def grams(sentence: str) -> tuple[set, set, set]:
+    """The sentence's unigrams (str), bigrams and trigrams (tuples of str), each once."""
+    got = _grams_cache.get(sentence)
+    if got is None:
+        ws = words(sentence)
+        b, c = ws[1:], ws[2:]
+        got = (set(b), set(zip(ws, b)), set(zip(ws, b, c)))
+        if len(_grams_cache) >= _GRAMS_CACHE:
+            _grams_cache.clear()
+        _grams_cache[sentence] = got
+    return got
+
+
+def unquoted(sentence: str) -> str:
+    """The sentence with quoted words cut out: they are someone else's ("you wrote 'not our
+    fault'"), and the model judges the agent's own wording."""
+    spans = quote_spans(sentence)
+    if not spans:
+        return sentence
+    out, last = [], 0
+    for s, e in spans:
+        out.append(sentence[last:s])
+        last = e
+    out.append(sentence[last:])
+    return " ".join(p.strip() for p in out if p.strip())
+
+
+def ngrams(sentence: str) -> list[str]:
+    """Every n-gram of the sentence, space-joined (as the model file writes them)."""
+    uni, bi, tri = grams(sentence)
+    return [*uni, *map(" ".join, bi), *map(" ".join, tri)]
+
+
+@dataclass
+class WordingModel:
+    """Weights of n-grams; P(category | sentence) = sigmoid(bias + sum of the weights present)."""
+
+    category: str
+    bias: float
+    weights: dict[str, float]
+    threshold: float  # the probability from which a sentence is flagged (chosen at training)
+    meta: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self):
+        # the weights split by n, keyed as grams() gives them: scoring is three C-level map()s
+        self._by_n: tuple[dict, dict, dict] = ({}, {}, {})
+        for g, w in self.weights.items():
+            parts = g.split(" ")
+            self._by_n[len(parts) - 1][parts[0] if len(parts) == 1 else tuple(parts)] = w
+
+    def logit(self, sentence: str) -> float:
+        z = self.bias
+        for d, gs in zip(self._by_n, grams(sentence)):
+            z += sum(filter(None, map(d.get, gs)))
+        return z
+
+    def probability(self, sentence: str) -> float:
+        z = self.logit(sentence)
+        return 1.0 / (1.0 + math.exp(-z)) if z > -50 else 0.0
+
+    def evidence(self, sentence: str, k: int = 3) -> list[str]:
+        """The n-grams that weigh most for the category in `sentence` (why it was flagged)."""
+        get = self.weights.get
+        scored = sorted(((get(g, 0.0), g) for g in ngrams(sentence)), reverse=True)
+        return [g for w, g in scored[:k] if w > 0]
+
+    # ---- the file ------------------------------------------------------------------
+    def dump(self) -> str:
+        head = [f"# phrasecoach wording model: {self.category}",
+                *(f"# {k}: {v}" for k, v in self.meta.items()),
+                f"@category\t{self.category}", f"@bias\t{self.bias:.6f}", f"@threshold\t{self.threshold:.3f}"]
+        body = [f"{g}\t{w:.6f}" for g, w in sorted(self.weights.items(), key=lambda x: (-abs(x[1]), x[0]))]
+        return "\n".join(head + body) + "\n"
+
+    @classmethod
+    def parse(cls, text: str, where: str) -> "WordingModel":
+        head: dict[str, str] = {}
+        weights: dict[str, float] = {}
+        for n, line in enumerate(text.splitlines(), 1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            key, sep, value = line.partition("\t")
+            try:
+                if not sep:
+                    raise ValueError("no tab")
+                if key.startswith("@"):
+                    head[key[1:]] = value
+                else:
+                    weights[key] = float(value)
+            except ValueError:
+                raise DetectorError(f"bad line in wording model: {line[:60]!r}", where=f"{where}:{n}",
+                                    hint="each line is an n-gram, a tab and a weight; "
+                                         "remake the file with `phrasecoach rules train`") from None
+        missing = [k for k in ("category", "bias", "threshold") if k not in head]
+        if missing:
+            raise DetectorError(f"wording model lacks @{missing[0]}", where=where,
+                                hint="remake the file with `phrasecoach rules train`")
+        return cls(category=head["category"], bias=float(head["bias"]), weights=weights,
+                   threshold=float(head["threshold"]))
+
+
+@lru_cache(maxsize=16)
+def _load(path: str, mtime: float) -> WordingModel:
+    return WordingModel.parse(Path(path).read_text("utf-8"), path)
+
+
+def load_model(path: Path) -> WordingModel:
+    if not path.is_file():
+        raise DetectorError(f"wording model file not found: {path}", where=str(path),
+                            hint="`file:` is relative to the pack folder; make one with `phrasecoach rules train`")
+    return _load(str(path), path.stat().st_mtime)
+
+
+class WordingOptions(DetectorOptions):
+    file: str = Field(description="The model's TSV file, relative to the pack folder.")
+    threshold: float | None = Field(default=None, gt=0, lt=1,
+                                    description="Flag from this probability (default: the file's).")
+    min_words: int = Field(default=3, ge=1, description="Shorter sentences are left alone.")
+
+
+class WordingModelDetector(Detector):
+    """Flags a sentence whose learned wording score clears the threshold (lexical, no parse)."""
+
+    name = "wording-model"
+    slots = frozenset({"evidence"})
+    Options = WordingOptions
+
+    def __init__(self, options: WordingOptions, ctx: DetectorContext):
+        super().__init__(options, ctx)
+        if ctx.folder is None:
+            raise ValueError("a wording model is read from a pack folder")
+        path = ctx.folder / options.file
+        real = path.resolve()
+        if not real.is_relative_to(ctx.folder.resolve()):
+            raise PackLimitError(f"wording model `{options.file}` leads outside the pack folder (to {real})",
+                                 where=str(ctx.folder),
+                                 hint="copy the model into the pack folder; a pack reads only files inside it")
+        if path.is_file() and path.stat().st_size > MAX_MODEL_BYTES:
+            raise PackLimitError(f"wording model `{options.file}` has over {MAX_MODEL_BYTES:,} bytes",
+                                 where=str(path), hint="train it with a higher min count, or keep fewer n-grams")
+        self.model = load_model(path)
+        p = options.threshold if options.threshold is not None else self.model.threshold
+        self._cut = math.log(p / (1 - p))  # compare logits: no exp per sentence
+        self._min = options.min_words
+
+    def find_lexical(self, text: str, start: int, end: int) -> list[Match]:
+        sentence = unquoted(text[start:end])
+        if len(grams(sentence)[0]) < self._min or self.model.logit(sentence) < self._cut:
+            return []
+        return [Match(start, end, groups={"evidence": ", ".join(self.model.evidence(sentence))})]
+
+
+# ---- training -------------------------------------------------------------------------
+@dataclass
+class Example:
+    text: str
+    positive: bool
+    group: str = ""  # cross-validation keeps a group (a writer, a batch) out of its own training
+    clean: bool = False  # no problem of any category in the sentence
+    source: str = ""  # the data file it came from (choose_threshold holds each to the bounds)
+
+
+def _design(examples: list[Example], vocab: dict[str, int]):
+    import numpy as np
+
+    rows = [sorted({vocab[g] for g in ngrams(e.text) if g in vocab}) for e in examples]
+    lengths = np.array([len(r) for r in rows], dtype=np.int64)
+    indices = np.array([i for r in rows for i in r], dtype=np.int64)
+    return indices, lengths
+
+
+def _fit(indices, lengths, y, n_features: int, l2: float, epochs: int):
+    """L2-regularised logistic regression by full-batch Adam on the sparse binary design."""
+    import numpy as np
+
+    row_of = np.repeat(np.arange(len(lengths)), lengths)
+    w = np.zeros(n_features)
+    b = 0.0
+    m = np.zeros(n_features + 1)
+    v = np.zeros(n_features + 1)
+    lr, b1, b2 = 0.05, 0.9, 0.999
+    n = len(y)
+    for t in range(1, epochs + 1):
+        z = np.bincount(row_of, weights=w[indices], minlength=n) + b
+        p = 1.0 / (1.0 + np.exp(-z))
+        r = (p - y) / n
+        g = np.append(np.bincount(indices, weights=r[row_of], minlength=n_features) + l2 * w, r.sum())
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        step = lr * (m / (1 - b1 ** t)) / (np.sqrt(v / (1 - b2 ** t)) + 1e-8)
+        w -= step[:-1]
+        b -= step[-1]
+    return w, b
+
+
+def _vocab(examples: list[Example], min_count: int) -> dict[str, int]:
+    counts = Counter(g for e in examples for g in ngrams(e.text))
+    return {g: i for i, g in enumerate(sorted(g for g, c in counts.items() if c >= min_count))}
+
+
+def fit(examples: list[Example], category: str, *, l2: float = 1e-3, epochs: int = 300,
+        min_count: int = 2, keep: float = 0.01) -> WordingModel:
+    """Learn the weights; n-grams seen fewer than `min_count` times, or weighing under `keep`,
+    are left out of the model."""
+    import numpy as np
+
+    vocab = _vocab(examples, min_count)
+    indices, lengths = _design(examples, vocab)
+    y = np.array([e.positive for e in examples], dtype=float)
+    w, b = _fit(indices, lengths, y, len(vocab), l2, epochs)
+    weights = {g: float(w[i]) for g, i in vocab.items() if abs(w[i]) >= keep}
+    return WordingModel(category=category, bias=float(b), weights=weights, threshold=0.5)
+
+
+def cross_scores(examples: list[Example], category: str, **kw) -> list[float]:
+    """Each example's probability from a model trained without its group (leave one group out)."""
+    groups = sorted({e.group for e in examples})
+    out = [0.0] * len(examples)
+    for gname in groups:
+        train = [e for e in examples if e.group != gname]
+        model = fit(train, category, **kw)
+        for i, e in enumerate(examples):
+            if e.group == gname:
+                out[i] = model.probability(e.text)
+    return out
+
+
+def choose_threshold(examples: list[Example], scores: list[float], *, min_precision: float,
+                     max_clean_rate: float) -> tuple[float, dict[str, dict]]:
+    """The lowest threshold (in steps of 0.05) at which, in every source (data file) on its own,
+    the out-of-group precision reaches `min_precision` and the share of clean sentences flagged
+    stays within `max_clean_rate`; with each source's figures there. Per source, because
+    sentences written to a guide and real agent turns differ: a threshold that holds on one can
+    fail on the other, and the pooled figure would hide it."""
+    sources = sorted({e.source for e in examples})
+    for k in range(2, 20):
+        th = k / 20
+        figs = {}
+        for src in sources:
+            pairs = [(e, s) for e, s in zip(examples, scores) if e.source == src]
+            tp = sum(1 for e, s in pairs if s >= th and e.positive)
+            fp = sum(1 for e, s in pairs if s >= th and not e.positive)
+            fc = sum(1 for e, s in pairs if s >= th and e.clean)
+            n_clean = max(1, sum(e.clean for e, _ in pairs))
+            n_pos = max(1, sum(e.positive for e, _ in pairs))
+            figs[src] = {"precision": round(tp / (tp + fp), 3) if tp + fp else 1.0,
+                         "recall": round(tp / n_pos, 3), "clean_rate": round(fc / n_clean, 4),
+                         "flagged": tp + fp}
+        if all(f["precision"] >= min_precision and f["clean_rate"] <= max_clean_rate for f in figs.values()):
+            return th, figs
+    return 0.95, {}
+
+
+def examples_from_labelled(rows: Iterable[dict], category: str, split) -> list[Example]:
+    """Sentences of labelled items, as `split` (sentence spans) cuts them. An item is {id, text,
+    labels: [{category, quote} or {category, start, end}, with `clarity: borderline` for a label
+    annotators were unsure of]} (tests/data/written, bench/wording_data.py). A sentence is positive
+    when a clear label of `category` overlaps it; one with only a borderline label of it is left
+    out. An item with `judged: <category>` (a judged finding) speaks to that category alone."""
+    out = []
+    for r in rows:
+        if r.get("judged") not in (None, category):
+            continue
+        text = r["text"]
+        spans: dict[str, list[tuple[int, int]]] = {"pos": [], "unsure": [], "other": []}
+        for lab in r.get("labels") or ():
+            if "start" in lab:
+                a, b = int(lab["start"]), int(lab["end"])
+            else:
+                a = text.find(lab.get("quote") or "\0")
+                if a < 0:
+                    continue
+                b = a + len(lab["quote"])
+            kind = ("other" if lab.get("category") != category
+                    else "unsure" if lab.get("clarity") == "borderline" else "pos")
+            spans[kind].append((a, b))
+        group = str(r.get("id", "")).split("-")[0]
+        for s, e in split(text):
+            hit = {k: any(a < e and s < b for a, b in v) for k, v in spans.items()}
+            if hit["unsure"] and not hit["pos"]:
+                continue
+            out.append(Example(unquoted(text[s:e]), hit["pos"], group, clean=not hit["pos"] and not hit["other"],
+                               source=r.get("_source", "")))
+    return out
+
+
+DETECTORS = {WordingModelDetector.name: WordingModelDetector}
+
+__all__ = ["DETECTORS", "WordingModel", "WordingModelDetector", "Example", "fit", "cross_scores",
+           "choose_threshold", "examples_from_labelled", "load_model", "words", "ngrams"]
