@@ -77,14 +77,36 @@ def rows(corpus: Path = CORPUS, gold: Path = GOLD) -> list[dict]:
     return out
 
 
+def sample(n: int, seed: int = 20261129, corpus: Path = CORPUS, gold: Path = GOLD) -> list[dict]:
+    """`n` agent turns drawn at random from the corpus, outside the holdouts and every turn
+    labelled for training, unlabelled: what real text looks like, to bound how much of it a model
+    flags. (A draw that measures the models must leave these turns out, as they are trained on.)"""
+    known = {(r["id"], r["turn"]) for f in [*HOLDOUTS, *DEV] if (gold / f).is_file()
+             for r in map(json.loads, (gold / f).read_text("utf-8").splitlines()) if r}
+    known |= {(r["id"], r["turn"]) for f in judged_files(gold) if not f.name.startswith(MEASURE_ONLY)
+              for r in map(json.loads, f.read_text("utf-8").splitlines()) if r}
+    turns = []
+    with corpus.open(encoding="utf-8") as fh:
+        for line in fh:
+            d = json.loads(line)
+            turns += [(d["id"], i, t["text"]) for i, t in enumerate(d["turns"])
+                      if t["speaker"] == "agent" and (d["id"], i) not in known]
+    import random
+
+    random.Random(seed).shuffle(turns)
+    return [{"id": f"{_group(f'{c}:{i}')}-{c}:{i}", "text": text, "labels": []} for c, i, text in turns[:n]]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", required=True, help="the JSONL file to write (outside the repository)")
+    ap.add_argument("--sample", type=int, default=0, metavar="N",
+                    help="write N random unlabelled agent turns instead (see sample())")
     args = ap.parse_args(argv)
     if not CORPUS.is_file():
         print(f"{CORPUS} is absent: the real sentences are read from the corpus", file=sys.stderr)
         return 2
-    got = rows()
+    got = sample(args.sample) if args.sample else rows()
     Path(args.out).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in got), "utf-8")
     print(f"{len(got)} items ({sum(1 for r in got if 'judged' in r)} judged sentences) -> {args.out}")
     return 0

@@ -31,29 +31,18 @@ _DIGITS = re.compile(r"[0-9]+")
 START = "^"  # the first word's left neighbour: "^ as" is "As" opening the sentence
 MAX_N = 3  # unigrams, bigrams and trigrams
 MAX_MODEL_BYTES = 10_000_000  # a team pack's model file (the bundled ones have under 500 KB)
-_GRAMS_CACHE = 4096  # sentences whose n-grams are kept (every wording rule reads the same ones)
-_grams_cache: dict[str, tuple] = {}
 
 
 def words(sentence: str) -> list[str]:
     """Lower case, apostrophes dropped ("don't" and "dont" are one word), digits as 0."""
-    low = sentence.lower().replace("'", "").replace("\u2019", "")
-    ws = _WORD.findall(_DIGITS.sub("0", low) if any(map(str.isdigit, low)) else low)
+    low = sentence.lower()
+    if "'" in low:
+        low = low.replace("'", "")
+    if "\u2019" in low:
+        low = low.replace("\u2019", "")
+    ws = _WORD.findall(_DIGITS.sub("0", low))
     ws.insert(0, START)
     return ws
-
-
-def grams(sentence: str) -> tuple[set, set, set]:
-    """The sentence's unigrams (str), bigrams and trigrams (tuples of str), each once."""
-    got = _grams_cache.get(sentence)
-    if got is None:
-        ws = words(sentence)
-        b, c = ws[1:], ws[2:]
-        got = (set(b), set(zip(ws, b)), set(zip(ws, b, c)))
-        if len(_grams_cache) >= _GRAMS_CACHE:
-            _grams_cache.clear()
-        _grams_cache[sentence] = got
-    return got
 
 
 def unquoted(sentence: str) -> str:
@@ -71,9 +60,11 @@ def unquoted(sentence: str) -> str:
 
 
 def ngrams(sentence: str) -> list[str]:
-    """Every n-gram of the sentence, space-joined (as the model file writes them)."""
-    uni, bi, tri = grams(sentence)
-    return [*uni, *map(" ".join, bi), *map(" ".join, tri)]
+    """Every n-gram of the sentence, space-joined as the model file writes them, once per
+    occurrence (a sentence is scored by the sum over its n-grams, repeats counted)."""
+    ws = words(sentence)
+    b, c = ws[1:], ws[2:]
+    return [*b, *map(" ".join, zip(ws, b)), *map(" ".join, zip(ws, b, c))]
 
 
 @dataclass
@@ -87,17 +78,32 @@ class WordingModel:
     meta: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self):
-        # the weights split by n, keyed as grams() gives them: scoring is three C-level map()s
+        # the weights split by n, keyed as zip() gives them: scoring is three C-level map()s
         self._by_n: tuple[dict, dict, dict] = ({}, {}, {})
+        # per word, the most that the n-grams starting at one place holding it can add: the
+        # sum of a sentence's is an upper bound of its score, cheap to take (bound())
+        best: dict[str, list[float]] = {}
         for g, w in self.weights.items():
             parts = g.split(" ")
             self._by_n[len(parts) - 1][parts[0] if len(parts) == 1 else tuple(parts)] = w
+            if w > 0:
+                slot = best.setdefault(parts[0], [0.0, 0.0, 0.0])
+                slot[len(parts) - 1] = max(slot[len(parts) - 1], w)
+        self._most = {word: sum(v) for word, v in best.items()}
+
+    def bound(self, ws: list[str]) -> float:
+        """An upper bound of the logit of the sentence of words `ws`: at each place at most one
+        unigram, bigram and trigram start, each adding at most its word's best weight."""
+        return self.bias + sum(filter(None, map(self._most.get, ws)))
+
+    def logit_words(self, ws: list[str]) -> float:
+        uni, bi, tri = self._by_n
+        b = ws[1:]
+        return (self.bias + sum(filter(None, map(uni.get, b))) + sum(filter(None, map(bi.get, zip(ws, b))))
+                + sum(filter(None, map(tri.get, zip(ws, b, ws[2:])))))
 
     def logit(self, sentence: str) -> float:
-        z = self.bias
-        for d, gs in zip(self._by_n, grams(sentence)):
-            z += sum(filter(None, map(d.get, gs)))
-        return z
+        return self.logit_words(words(sentence))
 
     def probability(self, sentence: str) -> float:
         z = self.logit(sentence)
@@ -190,7 +196,10 @@ class WordingModelDetector(Detector):
 
     def find_lexical(self, text: str, start: int, end: int) -> list[Match]:
         sentence = unquoted(text[start:end])
-        if len(grams(sentence)[0]) < self._min or self.model.logit(sentence) < self._cut:
+        ws = words(sentence)
+        model = self.model
+        # most sentences cannot reach the threshold by their words' best weights: no n-grams made
+        if len(ws) <= self._min or model.bound(ws) < self._cut or model.logit_words(ws) < self._cut:
             return []
         return [Match(start, end, groups={"evidence": ", ".join(self.model.evidence(sentence))})]
 
@@ -208,14 +217,14 @@ class Example:
 def _design(examples: list[Example], vocab: dict[str, int]):
     import numpy as np
 
-    rows = [sorted({vocab[g] for g in ngrams(e.text) if g in vocab}) for e in examples]
+    rows = [[vocab[g] for g in ngrams(e.text) if g in vocab] for e in examples]
     lengths = np.array([len(r) for r in rows], dtype=np.int64)
     indices = np.array([i for r in rows for i in r], dtype=np.int64)
     return indices, lengths
 
 
 def _fit(indices, lengths, y, n_features: int, l2: float, epochs: int):
-    """L2-regularised logistic regression by full-batch Adam on the sparse binary design."""
+    """L2-regularised logistic regression by full-batch Adam on the sparse design of counts."""
     import numpy as np
 
     row_of = np.repeat(np.arange(len(lengths)), lengths)
@@ -274,7 +283,8 @@ def choose_threshold(examples: list[Example], scores: list[float], *, min_precis
                      max_clean_rate: float) -> tuple[float, dict[str, dict]]:
     """The lowest threshold (in steps of 0.05) at which, in every source (data file) on its own,
     the out-of-group precision reaches `min_precision` and the share of clean sentences flagged
-    stays within `max_clean_rate`; with each source's figures there. Per source, because
+    stays within `max_clean_rate` (a source without positives, such as a sample of real turns
+    nobody labelled, is held to the second bound only); with each source's figures there. Per source, because
     sentences written to a guide and real agent turns differ: a threshold that holds on one can
     fail on the other, and the pooled figure would hide it."""
     sources = sorted({e.source for e in examples})
@@ -288,10 +298,14 @@ def choose_threshold(examples: list[Example], scores: list[float], *, min_precis
             fc = sum(1 for e, s in pairs if s >= th and e.clean)
             n_clean = max(1, sum(e.clean for e, _ in pairs))
             n_pos = max(1, sum(e.positive for e, _ in pairs))
+            has_pos = any(e.positive for e, _ in pairs)
             figs[src] = {"precision": round(tp / (tp + fp), 3) if tp + fp else 1.0,
                          "recall": round(tp / n_pos, 3), "clean_rate": round(fc / n_clean, 4),
                          "flagged": tp + fp}
-        if all(f["precision"] >= min_precision and f["clean_rate"] <= max_clean_rate for f in figs.values()):
+            if not has_pos:  # unlabelled text (a sample of real turns): only its flag rate counts
+                figs[src] = {"clean_rate": figs[src]["clean_rate"], "flagged": tp + fp}
+        if all(f.get("precision", 1.0) >= min_precision and f["clean_rate"] <= max_clean_rate
+               for f in figs.values()):
             return th, figs
     return 0.95, {}
 
