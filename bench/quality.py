@@ -213,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
                     "blind,blind-2,blind-3,blind-4,blind-5,blind-6,blind-7,blind-8,missed-ack,safe",
                     help="which sets to run (comma-separated)")
     ap.add_argument("--json", metavar="FILE", help="also write the summary figures as JSON")
-    ap.add_argument("--levels", default="default,picky", choices=None,
+    ap.add_argument("--levels", default="default,picky",
                     help="the rule levels the sentence sets are scored at (default,picky; add preview "
                          "for the rules not yet on: PC221 and PC311, the learned wording models)")
     ap.add_argument("--writers", metavar="IDS",

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from phrasecoach import Coach
 from phrasecoach.goldset import judged_files, load_gold, read_conversations
-from phrasecoach.kinds.training import sentences
+from phrasecoach.text import checked_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "transcripts.jsonl"
@@ -41,9 +41,19 @@ def _group(key: str) -> str:
     return f"r{zlib.crc32(key.encode()) % 5}"
 
 
+def _turns(files) -> set[tuple[str, int]]:
+    """The (conversation, turn) keys of the rows of these gold files."""
+    return {(r["id"], r["turn"]) for f in files if f.is_file()
+            for r in map(json.loads, f.read_text("utf-8").splitlines()) if r}
+
+
+def _trained_judged(gold: Path) -> list[Path]:
+    """The judged files the models learn from: all but the draws kept to measure them."""
+    return [f for f in judged_files(gold) if not f.name.startswith(MEASURE_ONLY)]
+
+
 def rows(corpus: Path = CORPUS, gold: Path = GOLD) -> list[dict]:
-    held = {(r["id"], r["turn"]) for f in HOLDOUTS if (gold / f).is_file()
-            for r in map(json.loads, (gold / f).read_text("utf-8").splitlines()) if r}
+    held = _turns(gold / f for f in HOLDOUTS)
     out: list[dict] = []
     for f in DEV:
         for t in load_gold(gold / f, corpus):
@@ -54,8 +64,7 @@ def rows(corpus: Path = CORPUS, gold: Path = GOLD) -> list[dict]:
                        "clarity": p.get("clarity", "clear")} for p in t.problems]
             out.append({"id": f"{_group(t.key)}-{t.key}", "text": t.text, "labels": labels})
     category = {r.id: r.spec.category for r in Coach(level="preview").rules}
-    judged = [json.loads(x) for f in judged_files(gold) if not f.name.startswith(MEASURE_ONLY)
-              for x in f.read_text("utf-8").splitlines() if x.strip()]
+    judged = [json.loads(x) for f in _trained_judged(gold) for x in f.read_text("utf-8").splitlines() if x.strip()]
     convs = read_conversations(corpus, {r["id"] for r in judged})
     seen = set()
     for r in judged:
@@ -63,7 +72,7 @@ def rows(corpus: Path = CORPUS, gold: Path = GOLD) -> list[dict]:
         if cat is None or (r["id"], r["turn"]) in held or r["verdict"] == "borderline" or r["id"] not in convs:
             continue
         text = convs[r["id"]]["turns"][r["turn"]]["text"]
-        for s, e in sentences(text):
+        for s, e in checked_sentences(text):
             if s < r["end"] and r["start"] < e:
                 key = (r["id"], r["turn"], s, cat)
                 if key in seen:
@@ -81,10 +90,7 @@ def sample(n: int, seed: int = 20261129, corpus: Path = CORPUS, gold: Path = GOL
     """`n` agent turns drawn at random from the corpus, outside the holdouts and every turn
     labelled for training, unlabelled: what real text looks like, to bound how much of it a model
     flags. (A draw that measures the models must leave these turns out, as they are trained on.)"""
-    known = {(r["id"], r["turn"]) for f in [*HOLDOUTS, *DEV] if (gold / f).is_file()
-             for r in map(json.loads, (gold / f).read_text("utf-8").splitlines()) if r}
-    known |= {(r["id"], r["turn"]) for f in judged_files(gold) if not f.name.startswith(MEASURE_ONLY)
-              for r in map(json.loads, f.read_text("utf-8").splitlines()) if r}
+    known = _turns([*(gold / f for f in (*HOLDOUTS, *DEV)), *_trained_judged(gold)])
     turns = []
     with corpus.open(encoding="utf-8") as fh:
         for line in fh:

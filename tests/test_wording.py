@@ -17,7 +17,8 @@ import pytest
 from phrasecoach import Coach
 from phrasecoach.errors import DetectorError, PackLimitError
 from phrasecoach.kinds import wording
-from phrasecoach.kinds.training import read_rows, sentences, train
+from phrasecoach.kinds.training import train
+from phrasecoach.text import checked_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
 WRITTEN = ROOT / "tests" / "data" / "written" / "sentences.jsonl"
@@ -188,7 +189,7 @@ def test_training_sees_the_sentences_the_engine_checks():
     text = "Hello there. You sent it to the wrong address, so it bounced! I'll resend it."
     ex = wording.examples_from_labelled(
         [{"id": "a-1", "text": text, "labels": [{"category": "blame", "quote": "You sent it to the wrong address"}]}],
-        "blame", sentences)
+        "blame", checked_sentences)
     assert [(e.text, e.positive, e.clean) for e in ex] == [
         ("Hello there.", False, True),
         ("You sent it to the wrong address, so it bounced!", True, False),

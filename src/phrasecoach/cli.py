@@ -174,9 +174,7 @@ def cmd_rules(args) -> int:
     if args.rules_cmd == "test":
         return _rules_test(args)
     if args.rules_cmd == "train":
-        from .kinds.training import train_main
-
-        return train_main(args)
+        return _rules_train(args)
     coach = _coach(args, level=args.level or "preview")  # list every level unless one is asked for
     if args.rules_cmd == "list":
         rules = sorted(coach.rules, key=lambda r: r.id)
@@ -261,6 +259,19 @@ def _rules_test(args) -> int:
             print(f"{r.where}: [E030] {r.id}: {r.text!r}: {p}", file=sys.stderr)
     print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
     return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def _rules_train(args) -> int:
+    from .kinds.training import read_rows, train
+
+    model = train(read_rows(args.data), args.category, min_precision=args.min_precision,
+                  max_clean=args.max_clean)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(model.dump(), "utf-8")
+    for k, v in model.meta.items():
+        print(f"{k}: {v}")
+    print(f"threshold {model.threshold:.2f}; wrote {args.out}")
+    return EXIT_OK
 
 
 def _delegate(module: str, func: str, argv: list[str]) -> int:

@@ -29,7 +29,7 @@ from .pipeline import check_pipeline_installed, load_pipeline, one_blas_thread, 
 from .rewrite import apply_edits, choose_edits, overlap_groups
 from .rewrite import merge_edits as _merge_edits
 from .score import score as compute_score
-from .text import core_span, inside_any, quote_spans, sentence_spans, valid_text
+from .text import checked_sentences, inside_any, quote_spans, valid_text
 
 MAX_REWRITE_PASSES = 4
 _CANDIDATE_CACHE = 32768  # sentences; emptied when full (a few MB)
@@ -269,7 +269,7 @@ class Coach:
         if context is not None and not isinstance(context, str):
             raise TypeError(f"context takes str, not {type(context).__name__}")
         text = valid_text(text)  # a lone surrogate becomes U+FFFD: same offsets, encodable output
-        sents = [c for c in (core_span(text, s, e) for s, e in sentence_spans(text)) if c[1] > c[0]]
+        sents = checked_sentences(text)
         p = _Pending(text=text, sents=sents, quotes=quote_spans(text), context=context or None)
         for part, lo, hi in _gate_parts(text, sents):  # the whole text, unless it is long
             self._lexical_part(p, part, lo, hi)

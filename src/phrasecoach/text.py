@@ -185,6 +185,12 @@ def core_span(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def checked_sentences(text: str) -> list[tuple[int, int]]:
+    """The spans the rules check: each sentence trimmed of chat furniture, empty ones dropped
+    (the engine's, and what the wording models are trained on, so training sees what scoring sees)."""
+    return [c for c in (core_span(text, s, e) for s, e in sentence_spans(text)) if c[1] > c[0]]
+
+
 def customer_context(turns, i: int) -> str:
     """The customer's last message before turn i: their turns since the agent last spoke, joined
     by newlines ('' if none). `turns` holds (speaker, text) pairs or {"speaker", "text"} mappings.

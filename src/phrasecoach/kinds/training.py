@@ -12,14 +12,9 @@ import json
 from pathlib import Path
 
 from ..errors import PhrasecoachError
-from ..models import FINDING_CATEGORIES as CATEGORIES
-from ..text import core_span, sentence_spans
+from ..models import FINDING_CATEGORIES
+from ..text import checked_sentences
 from . import wording
-
-
-def sentences(text: str) -> list[tuple[int, int]]:
-    """The sentence spans the engine checks (engine._lexical), so training sees what scoring sees."""
-    return [c for c in (core_span(text, s, e) for s, e in sentence_spans(text)) if c[1] > c[0]]
 
 
 def read_rows(paths: list[str]) -> list[dict]:
@@ -51,7 +46,9 @@ def read_rows(paths: list[str]) -> list[dict]:
 
 def train(rows: list[dict], category: str, *, min_precision: float = 0.9,
           max_clean: float = 0.005) -> wording.WordingModel:
-    examples = wording.examples_from_labelled(rows, category, sentences)
+    if category not in FINDING_CATEGORIES:
+        raise PhrasecoachError(f"unknown category `{category}`", hint=f"one of {', '.join(FINDING_CATEGORIES)}")
+    examples = wording.examples_from_labelled(rows, category, checked_sentences)
     if not any(e.positive for e in examples):
         raise PhrasecoachError(f"no sentence is labelled `{category}`", hint="check --category and the labels")
     groups = sorted({e.group for e in examples})
@@ -71,15 +68,3 @@ def train(rows: list[dict], category: str, *, min_precision: float = 0.9,
     model.meta["n-grams"] = str(len(model.weights))
     return model
 
-
-def train_main(args) -> int:
-    if args.category not in CATEGORIES:
-        raise PhrasecoachError(f"unknown category `{args.category}`", hint=f"one of {', '.join(CATEGORIES)}")
-    rows = read_rows(args.data)
-    model = train(rows, args.category, min_precision=args.min_precision, max_clean=args.max_clean)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(model.dump(), "utf-8")
-    for k, v in model.meta.items():
-        print(f"{k}: {v}")
-    print(f"threshold {model.threshold:.2f}; wrote {args.out}")
-    return 0

@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable
 
 from pydantic import Field
 
@@ -29,7 +29,6 @@ from .base import Detector, DetectorContext, DetectorOptions, Match
 _WORD = re.compile(r"[a-z0-9]+")
 _DIGITS = re.compile(r"[0-9]+")
 START = "^"  # the first word's left neighbour: "^ as" is "As" opening the sentence
-MAX_N = 3  # unigrams, bigrams and trigrams
 MAX_MODEL_BYTES = 10_000_000  # a team pack's model file (the bundled ones have under 500 KB)
 
 
@@ -109,12 +108,6 @@ class WordingModel:
         z = self.logit(sentence)
         return 1.0 / (1.0 + math.exp(-z)) if z > -50 else 0.0
 
-    def evidence(self, sentence: str, k: int = 3) -> list[str]:
-        """The n-grams that weigh most for the category in `sentence` (why it was flagged)."""
-        get = self.weights.get
-        scored = sorted(((get(g, 0.0), g) for g in ngrams(sentence)), reverse=True)
-        return [g for w, g in scored[:k] if w > 0]
-
     # ---- the file ------------------------------------------------------------------
     def dump(self) -> str:
         head = [f"# phrasecoach wording model: {self.category}",
@@ -173,7 +166,6 @@ class WordingModelDetector(Detector):
     """Flags a sentence whose learned wording score clears the threshold (lexical, no parse)."""
 
     name = "wording-model"
-    slots = frozenset({"evidence"})
     Options = WordingOptions
 
     def __init__(self, options: WordingOptions, ctx: DetectorContext):
@@ -201,7 +193,7 @@ class WordingModelDetector(Detector):
         # most sentences cannot reach the threshold by their words' best weights: no n-grams made
         if len(ws) <= self._min or model.bound(ws) < self._cut or model.logit_words(ws) < self._cut:
             return []
-        return [Match(start, end, groups={"evidence": ", ".join(self.model.evidence(sentence))})]
+        return [Match(start, end)]
 
 
 # ---- training -------------------------------------------------------------------------
@@ -297,13 +289,11 @@ def choose_threshold(examples: list[Example], scores: list[float], *, min_precis
             fp = sum(1 for e, s in pairs if s >= th and not e.positive)
             fc = sum(1 for e, s in pairs if s >= th and e.clean)
             n_clean = max(1, sum(e.clean for e, _ in pairs))
-            n_pos = max(1, sum(e.positive for e, _ in pairs))
-            has_pos = any(e.positive for e, _ in pairs)
-            figs[src] = {"precision": round(tp / (tp + fp), 3) if tp + fp else 1.0,
-                         "recall": round(tp / n_pos, 3), "clean_rate": round(fc / n_clean, 4),
-                         "flagged": tp + fp}
-            if not has_pos:  # unlabelled text (a sample of real turns): only its flag rate counts
-                figs[src] = {"clean_rate": figs[src]["clean_rate"], "flagged": tp + fp}
+            n_pos = sum(e.positive for e, _ in pairs)
+            figs[src] = {"clean_rate": round(fc / n_clean, 4), "flagged": tp + fp}
+            if n_pos:  # unlabelled text (a sample of real turns): only its flag rate counts
+                figs[src] = {"precision": round(tp / (tp + fp), 3) if tp + fp else 1.0,
+                             "recall": round(tp / n_pos, 3), **figs[src]}
         if all(f.get("precision", 1.0) >= min_precision and f["clean_rate"] <= max_clean_rate
                for f in figs.values()):
             return th, figs
