@@ -13,8 +13,8 @@ The sets (docs/quality.md says how each was made):
 - `judged`: corpus findings drawn at random per rule and judged by hand (tests/data/gold/judged*.jsonl).
 - `replies-holdout`, `replies-dev`: 406 more real turns, longer answers to longer customer messages,
   each labelled by two annotators (2026-11-29, fourth stop); holdout frozen, aggregate only.
-- `blind` to `blind-8`: sentences and short transcripts written from docs/annotation.md by
-  someone who never saw the rules (blind-2 before the rule work of 2026-11-29, blind-3 to blind-8 by two
+- `blind` to `blind-9`: sentences and short transcripts written from docs/annotation.md by
+  someone who never saw the rules (blind-2 before the rule work of 2026-11-29, blind-3 to blind-9 by two
   more helpers each at the start of the next stops). Aggregate only; the newest is the fresh one.
 - `written`: sentences and transcripts written the same way by two more writers, then tuned on
   (dev data: `--errors` lists its items). It says how the rules do on other people's wording
@@ -72,6 +72,9 @@ SENTENCE_SETS = {
     "blind-8": (DATA / "blind-8" / "sentences.jsonl",
                 "written from docs/annotation.md alone by two helpers at the end of the sixth stop of "
                 "2026-11-29, for the next; aggregate only", False),
+    "blind-9": (DATA / "blind-9" / "sentences.jsonl",
+                "written from docs/annotation.md alone by two helpers at the start of the seventh stop "
+                "of 2026-11-29, before its rule work; aggregate only", False),
 }
 # more sets of real turns beside gold-dev: name -> (file in GOLD, title, dev)
 TURN_SETS = {
@@ -91,6 +94,7 @@ TRANSCRIPT_SETS = (
     ("blind-6 transcripts (aggregate only)", DATA / "blind-6" / "transcripts.jsonl", False),
     ("blind-7 transcripts (aggregate only)", DATA / "blind-7" / "transcripts.jsonl", False),
     ("blind-8 transcripts (aggregate only)", DATA / "blind-8" / "transcripts.jsonl", False),
+    ("blind-9 transcripts (aggregate only)", DATA / "blind-9" / "transcripts.jsonl", False),
 )
 JUDGED = judged_files(GOLD)  # corpus findings judged by hand (goldset.judged_files says which)
 # safe rewrites judged good or not by hand (bench/review.py draw --safe)
@@ -210,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="list false alarms and misses on the dev sets (never holdout or blind)")
     ap.add_argument("--record", action="store_true", help=f"write rules/core/{MEASURED_FILE}")
     ap.add_argument("--sets", default="sentences,written,gold-dev,gold-holdout,replies-dev,replies-holdout,"
-                    "blind,blind-2,blind-3,blind-4,blind-5,blind-6,blind-7,blind-8,missed-ack,safe",
+                    "blind,blind-2,blind-3,blind-4,blind-5,blind-6,blind-7,blind-8,blind-9,missed-ack,safe",
                     help="which sets to run (comma-separated)")
     ap.add_argument("--json", metavar="FILE", help="also write the summary figures as JSON")
     ap.add_argument("--levels", default="default,picky",

@@ -363,8 +363,9 @@ def _hit(rule: "CompiledRule", text: str, m: Match, sent: tuple[int, int]) -> Si
 # ---- conversation rules ------------------------------------------------------------------------
 
 def _selects(sel: str, r: "CompiledRule") -> bool:
+    """A selector as --select reads it, or a customer-side rule's kind of signal (`frustration`)."""
     s = r.spec
-    return sel in (s.id, s.category, s.name, r.pack) or s.id.startswith(sel)
+    return sel in (s.id, s.category, s.name, r.pack, s.signal) or s.id.startswith(sel)
 
 
 @dataclass

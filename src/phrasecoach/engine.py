@@ -21,7 +21,7 @@ from .kinds.base import DetectorContext, Match
 from .kinds.phrases import phrase_key_sets
 from .kinds.prefilter import Haystack, LiteralScan, literal_haystack, word_keys
 from .levels import included, measured
-from .models import Applicability, Edit, Finding, Report, RewriteResult, Severity, Strength
+from .models import SIGNAL_KINDS, Applicability, Edit, Finding, Report, RewriteResult, Severity, Strength
 from .packs.compiled import CompiledRule, compile_rule
 from .packs.loader import (LoadedPack, LoadedRule, bundled_packs_dir, check_unique, discover,
                            load_glossary)
@@ -154,7 +154,7 @@ class Coach:
                         f"{rule.id} requires signals {', '.join(req.signals)}, which name no "
                         f"customer-side rule", where=req.where,
                         hint="name customer-side rules (`speaker: customer`) by id, name or category; "
-                             "or by the kind of signal (wait, repeat-contact, frustration, worry, urgency); "
+                             f"or by the kind of signal ({', '.join(SIGNAL_KINDS)}); "
                              "`phrasecoach rules list --level preview` lists them")
                 req.ids = frozenset(c.spec.id for c in named)
                 needed.update((c.spec.id, c) for c in named)

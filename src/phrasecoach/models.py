@@ -9,7 +9,7 @@ convert at the edge.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -46,6 +46,12 @@ class Applicability(str, Enum):
 FINDING_CATEGORIES = ("command", "defensive", "blame", "dismissive", "jargon", "impatience")
 STRENGTH_CATEGORIES = ("empathy",)
 CONVERSATION_CATEGORIES = ("missed-acknowledgment",)
+# What a customer-side rule (`speaker: customer`) shows about the customer. The first five call
+# for an acknowledgment (PC701); `problem` is a fault reported in plain words ("two of the
+# cartridges arrived cracked"), which by itself does not, but makes a reply that praises the
+# company's standards a defence (PC210).
+SignalKind = Literal["wait", "repeat-contact", "frustration", "worry", "urgency", "problem"]
+SIGNAL_KINDS: tuple[str, ...] = get_args(SignalKind)
 Category = Literal[
     "command", "defensive", "blame", "dismissive", "jargon", "impatience",
     "empathy", "missed-acknowledgment",

@@ -90,6 +90,9 @@ def _not_forms(aux: str) -> list[str]:
     return [f"{aux} not", f"{aux}n't"]
 
 
+_LEADING_NOT = tuple(f for aux in sorted(_NOT_AUX) for f in _not_forms(aux) if f != f"{aux} not")
+
+
 def surface_forms(phrase: str) -> set[str]:
     """Every written form of `phrase` (lower case, apostrophes straight)."""
     words = expand(phrase)
@@ -112,6 +115,11 @@ def surface_forms(phrase: str) -> set[str]:
         add(w, 1)
         for typo in _TYPOS.get(w, ()):
             add(typo, 1)
+        if i == 0 and w == "not":
+            # a phrase that opens with "not" is also said with the "n't" of any verb before
+            # it: "not a big deal" -> "isn't a big deal", "wasnt my call"
+            for f in _LEADING_NOT:
+                add(f, 1)
         nxt = words[i + 1] if i + 1 < n else None
         nxt2 = words[i + 2] if i + 2 < n else None
         if nxt == "not" and w in _NOT_AUX:
@@ -145,7 +153,7 @@ def count_forms(phrase: str) -> int:
         w = words[i]
         nxt = words[i + 1] if i + 1 < n else None
         nxt2 = words[i + 2] if i + 2 < n else None
-        c = count[i + 1] * (1 + len(_TYPOS.get(w, ())))
+        c = count[i + 1] * (1 + len(_TYPOS.get(w, ())) + (len(_LEADING_NOT) if i == 0 and w == "not" else 0))
         if nxt == "not" and w in _NOT_AUX:
             c += count[i + 2] * sum(1 for f in _not_forms(w) if f != f"{w} not")
         if nxt is not None and (w, nxt) in _PRON_AUX:

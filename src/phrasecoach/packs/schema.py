@@ -11,11 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ..models import CONVERSATION_CATEGORIES, Applicability, Category, Severity
-
-# What a customer-side rule (`speaker: customer`) shows about the customer: the kind of signal a
-# conversation rule reacts to (transcripts: Signal.kind)
-SignalKind = Literal["wait", "repeat-contact", "frustration", "worry", "urgency"]
+from ..models import CONVERSATION_CATEGORIES, SIGNAL_KINDS, Applicability, Category, Severity, SignalKind
 
 
 class _Strict(BaseModel):
@@ -119,7 +115,7 @@ class RequirementSpec(_Strict):
     signals: list[str] | None = Field(
         default=None,
         description="Customer-side rules (`speaker: customer`) by id, name or the kind of signal "
-                    "they show (wait, repeat-contact, frustration, worry, urgency): one of them "
+                    "they show (" + ", ".join(SIGNAL_KINDS) + "): one of them "
                     "must fire on the customer's last message (`context`). Without a context the "
                     "condition does not hold, so the rule stays silent.")
     phrases: list[str] | None = None
@@ -248,8 +244,8 @@ class RuleSpec(_Strict):
                     "examples are customer texts.")
     signal: SignalKind | None = Field(
         default=None,
-        description="For a customer-side rule: what the customer shows (wait, repeat-contact, "
-                    "frustration, worry, urgency).")
+        description="For a customer-side rule: what the customer shows ("
+                    + ", ".join(SIGNAL_KINDS) + ").")
     examples: Examples
 
     @field_validator("id")
@@ -275,8 +271,8 @@ class RuleSpec(_Strict):
                 raise ValueError(f"a customer-side rule (speaker: customer) has a conversation "
                                  f"category ({', '.join(CONVERSATION_CATEGORIES)})")
             if self.signal is None:
-                raise ValueError("a customer-side rule says what it shows: `signal: wait`, "
-                                 "repeat-contact, frustration, worry or urgency")
+                raise ValueError("a customer-side rule says what it shows: `signal:` one of "
+                                 + ", ".join(SIGNAL_KINDS))
             if not (self.match.phrases or self.match.regex or self.match.detector):
                 raise ValueError("a customer-side rule matches with phrases, regex or a detector")
         elif self.signal is not None:

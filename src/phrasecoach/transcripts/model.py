@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..models import SCHEMA_VERSION, Report, Severity
+from ..models import SCHEMA_VERSION, Report, Severity, SignalKind
 
 Speaker = Literal["agent", "customer"]
 
@@ -53,7 +53,7 @@ class Signal(_Frozen):
     turn: int = Field(description="0-based index of the customer turn in the conversation.")
     rule: str = Field(description="The customer-side rule that found it, e.g. PC7011.")
     name: str
-    kind: Literal["wait", "repeat-contact", "frustration", "worry", "urgency"]
+    kind: SignalKind
     start: int
     end: int
     text: str
