@@ -72,10 +72,16 @@ _DET_BEFORE = re.compile(r"\b(?:the|a|an|our|your|their|this|that|its)\s+$", re.
 _STATUS_AS_BEFORE = re.compile(r"\b(?:show\w*|mark\w*|class\w*|cod\w*|logg?\w*|flagg?\w*|list\w*|"
                                r"record\w*|fil\w*|treat\w*|categori[sz]\w*|set)\s+as\s+(?:(?:a|an)\s+)?$", re.I)
 _HANDOFF_BEFORE = re.compile(rf"\b(?:(?:{_HANDOFF_VERBS})\s+(?:(?:it|this|that|them|you|your\s+\w+)\s+)?"
-                             r"(?:over\s+)?to|(?:go|goes|going|went|gone|run|runs|invoiced|processed|handled)\s+"
+                             r"(?:over\s+)?to|"
+                             # (seventh stop) a record made with or in it: "flagged it to DSC",
+                             # "logged it with FOH", "flagged it in LedgerDesk"
+                             r"(?:flagg?\w*|logg?\w*|rais\w*|report\w*|record\w*|noted)\s+(?:(?:it|this|that|them)\s+)?(?:to|with|in|on)|(?:go|goes|going|went|gone|run|runs|invoiced|processed|handled)\s+"
                              r"(?:through|via|by))\s+(?:(?:the|our)\s+)?$", re.I)
 # Before a team or a system's place named by capitals: "the AML team", "a WMS location", not "our".
 _TEAM_DET_BEFORE = re.compile(r"\b(?:the|a|an)\s+$", re.I)
+
+
+_TEAM_PAIR_AFTER = re.compile(r"\s+and\s+[A-Z]{3}\b(?!\s*[-–/>])")
 
 
 def _handed_or_marked(before: str) -> bool:
@@ -514,7 +520,9 @@ class UnexplainedAcronym(Detector):
         handed or a status given ("routed to CRM", "showing as OS") and no place noun follows."""
         placed = (self.team_after is not None and self.team_after.match(text, e) is not None
                   and _TEAM_DET_BEFORE.search(before[-12:]) is not None
-                  or _handed_or_marked(before) and not _PLACE_AFTER.match(text[e: e + 25]))
+                  or _handed_or_marked(before) and not _PLACE_AFTER.match(text[e: e + 25])
+                  # a second team named beside it is no place: "logged with FOH and BOH"
+                  or _handed_or_marked(before) and _TEAM_PAIR_AFTER.match(text, e) is not None)
         return (placed and zipf(term) < self.role_zipf and not is_english_word(term)
                 and not _mentions(text, "travel", _TRAVEL) and not _shouting(text, s, e)
                 and not _signoff(text, s, e) and not _explained_in(text, term))
