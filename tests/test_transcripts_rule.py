@@ -56,15 +56,32 @@ def test_pc701_and_its_signals_are_rules_in_the_registry():
     pc701 = c.rule("PC701")
     # picky: 0.64 on fresh hand-judged findings (docs/quality.md), below the default bar
     assert pc701 is not None and pc701.kind == "conversation" and pc701.spec.level == "picky"
-    signals = [r for r in c.rules if r.spec.speaker == "customer"]
+    customer = [r for r in c.rules if r.spec.speaker == "customer"]
+    # PC701 listens to the kinds of signal that call for an acknowledgment; a fault reported in
+    # plain words (`problem`, PC7020) is read by PC210/PC218/PC220's `requires:` only
+    signals = [r for r in customer if r.spec.signal != "problem"]
     assert {r.id for r in signals} >= {"PC7011", "PC7012", "PC7013", "PC7014", "PC7015", "PC7016"}
     assert all(r.id.startswith("PC701") and r.spec.signal for r in signals)
+    assert [r.id for r in customer if r.spec.signal == "problem"] == ["PC7020"]
     (cr,) = _rules().rules
     assert cr.rule is pc701 and {r.id for r in cr.signals} == {r.id for r in signals}
     assert {"PC901", "PC906", "PC907"} <= cr.acknowledged_by  # the empathy strengths
     # apologies and thanks for waiting are read from {acknowledgment}, not PC904/PC902, which
     # also take "I'm sorry you're upset" and "thanks for your understanding" (round 6)
     assert not {"PC902", "PC904"} & cr.acknowledged_by
+
+
+def test_a_plain_fault_report_needs_no_acknowledgment_but_makes_standards_a_defence(coach):
+    """"Two of the cartridges arrived cracked" is a complaint without a feeling: PC701 does not ask
+    for an acknowledgment, but praising the company's standards in reply is defensive (PC210)."""
+    report = "Two of the cartridges arrived cracked."
+    res = score_conversation(coach, [("customer", report), ("agent", "Could you send a photo of the box?")])
+    assert not [d for d in res.deductions if d.rule == "PC701"] and not res.signals
+    picky = Coach(level="picky")
+    standards = "The cartridges leave our warehouse in perfect condition."
+    assert [f.rule for f in picky.check(standards, context=report).findings] == ["PC210"]
+    assert not picky.check(standards).findings  # no complaint, no defence
+    assert not picky.check(standards, context="Do you ship to Spain?").findings
 
 
 def test_the_message_engine_leaves_conversation_rules_alone():

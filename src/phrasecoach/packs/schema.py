@@ -271,8 +271,8 @@ class RuleSpec(_Strict):
                 raise ValueError(f"a customer-side rule (speaker: customer) has a conversation "
                                  f"category ({', '.join(CONVERSATION_CATEGORIES)})")
             if self.signal is None:
-                raise ValueError("a customer-side rule says what it shows: `signal:` one of "
-                                 + ", ".join(SIGNAL_KINDS))
+                raise ValueError("a customer-side rule says what it shows: `signal: "
+                                 + SIGNAL_KINDS[0] + "`, or " + ", ".join(SIGNAL_KINDS[1:]))
             if not (self.match.phrases or self.match.regex or self.match.detector):
                 raise ValueError("a customer-side rule matches with phrases, regex or a detector")
         elif self.signal is not None:
