@@ -76,6 +76,7 @@ SENTENCE_SETS = {
                 "written from docs/annotation.md alone by two helpers at the start of the seventh stop "
                 "of 2026-11-29, before its rule work; aggregate only", False),
 }
+BLIND_SETS = [name for name in SENTENCE_SETS if name.startswith("blind")]  # a new blind set is added to SENTENCE_SETS only
 # more sets of real turns beside gold-dev: name -> (file in GOLD, title, dev)
 TURN_SETS = {
     "gold-holdout": ("holdout.jsonl", "gold-holdout (frozen; aggregate only)", False),
@@ -86,15 +87,8 @@ TURN_SETS = {
 # transcripts with missed-acknowledgment labels: (name shown, file, dev)
 TRANSCRIPT_SETS = (
     ("written transcripts (tuned on)", DATA / "written" / "transcripts.jsonl", True),
-    ("blind transcripts (aggregate only)", DATA / "blind" / "transcripts.jsonl", False),
-    ("blind-2 transcripts (aggregate only)", DATA / "blind-2" / "transcripts.jsonl", False),
-    ("blind-3 transcripts (aggregate only)", DATA / "blind-3" / "transcripts.jsonl", False),
-    ("blind-4 transcripts (aggregate only)", DATA / "blind-4" / "transcripts.jsonl", False),
-    ("blind-5 transcripts (aggregate only)", DATA / "blind-5" / "transcripts.jsonl", False),
-    ("blind-6 transcripts (aggregate only)", DATA / "blind-6" / "transcripts.jsonl", False),
-    ("blind-7 transcripts (aggregate only)", DATA / "blind-7" / "transcripts.jsonl", False),
-    ("blind-8 transcripts (aggregate only)", DATA / "blind-8" / "transcripts.jsonl", False),
-    ("blind-9 transcripts (aggregate only)", DATA / "blind-9" / "transcripts.jsonl", False),
+    # each blind set's transcripts, beside its sentences
+    *((f"{name} transcripts (aggregate only)", DATA / name / "transcripts.jsonl", False) for name in BLIND_SETS),
 )
 JUDGED = judged_files(GOLD)  # corpus findings judged by hand (goldset.judged_files says which)
 # safe rewrites judged good or not by hand (bench/review.py draw --safe)
@@ -213,8 +207,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--errors", action="store_true",
                     help="list false alarms and misses on the dev sets (never holdout or blind)")
     ap.add_argument("--record", action="store_true", help=f"write rules/core/{MEASURED_FILE}")
-    ap.add_argument("--sets", default="sentences,written,gold-dev,gold-holdout,replies-dev,replies-holdout,"
-                    "blind,blind-2,blind-3,blind-4,blind-5,blind-6,blind-7,blind-8,blind-9,missed-ack,safe",
+    ap.add_argument("--sets", default=",".join(["sentences", "written", "gold-dev", "gold-holdout", "replies-dev",
+                                                 "replies-holdout", *BLIND_SETS, "missed-ack", "safe"]),
                     help="which sets to run (comma-separated)")
     ap.add_argument("--json", metavar="FILE", help="also write the summary figures as JSON")
     ap.add_argument("--levels", default="default,picky",

@@ -79,8 +79,8 @@ _HANDOFF_BEFORE = re.compile(rf"\b(?:(?:{_HANDOFF_VERBS})\s+(?:(?:it|this|that|t
                              r"(?:through|via|by))\s+(?:(?:the|our)\s+)?$", re.I)
 # Before a team or a system's place named by capitals: "the AML team", "a WMS location", not "our".
 _TEAM_DET_BEFORE = re.compile(r"\b(?:the|a|an)\s+$", re.I)
-
-
+# Three capitals after "and", not a route ("FOH and BOH", not "LAX and SFO-JFK"): two teams, where
+# _PLACE_AFTER would read an airport pair.
 _TEAM_PAIR_AFTER = re.compile(r"\s+and\s+[A-Z]{3}\b(?!\s*[-–/>])")
 
 
@@ -520,9 +520,10 @@ class UnexplainedAcronym(Detector):
         handed or a status given ("routed to CRM", "showing as OS") and no place noun follows."""
         placed = (self.team_after is not None and self.team_after.match(text, e) is not None
                   and _TEAM_DET_BEFORE.search(before[-12:]) is not None
-                  or _handed_or_marked(before) and not _PLACE_AFTER.match(text[e: e + 25])
-                  # a second team named beside it is no place: "logged with FOH and BOH"
-                  or _handed_or_marked(before) and _TEAM_PAIR_AFTER.match(text, e) is not None)
+                  or _handed_or_marked(before)
+                  # no place noun after it, and a second team named beside it is no place either
+                  # ("logged with FOH and BOH")
+                  and (not _PLACE_AFTER.match(text[e: e + 25]) or _TEAM_PAIR_AFTER.match(text, e) is not None))
         return (placed and zipf(term) < self.role_zipf and not is_english_word(term)
                 and not _mentions(text, "travel", _TRAVEL) and not _shouting(text, s, e)
                 and not _signoff(text, s, e) and not _explained_in(text, term))

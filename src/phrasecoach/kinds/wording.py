@@ -279,19 +279,23 @@ def choose_threshold(examples: list[Example], scores: list[float], *, min_precis
     nobody labelled, is held to the second bound only); with each source's figures there. Per source, because
     sentences written to a guide and real agent turns differ: a threshold that holds on one can
     fail on the other, and the pooled figure would hide it."""
-    sources = sorted({e.source for e in examples})
+    by_source: dict[str, list[tuple[Example, float]]] = {}
+    for e, s in zip(examples, scores):
+        by_source.setdefault(e.source, []).append((e, s))
+    totals = {src: (sum(e.positive for e, _ in pairs), max(1, sum(e.clean for e, _ in pairs)))
+              for src, pairs in by_source.items()}
     for k in range(2, 20):
         th = k / 20
         figs = {}
-        for src in sources:
-            pairs = [(e, s) for e, s in zip(examples, scores) if e.source == src]
+        for src in sorted(by_source):
+            pairs = by_source[src]
+            n_pos, n_clean = totals[src]
             tp = sum(1 for e, s in pairs if s >= th and e.positive)
             fp = sum(1 for e, s in pairs if s >= th and not e.positive)
             fc = sum(1 for e, s in pairs if s >= th and e.clean)
-            n_clean = max(1, sum(e.clean for e, _ in pairs))
-            n_pos = sum(e.positive for e, _ in pairs)
+            # unlabelled text (a sample of real turns) has no positives: only its flag rate counts
             figs[src] = {"clean_rate": round(fc / n_clean, 4), "flagged": tp + fp}
-            if n_pos:  # unlabelled text (a sample of real turns): only its flag rate counts
+            if n_pos:
                 figs[src] = {"precision": round(tp / (tp + fp), 3) if tp + fp else 1.0,
                              "recall": round(tp / n_pos, 3), **figs[src]}
         if all(f.get("precision", 1.0) >= min_precision and f["clean_rate"] <= max_clean_rate
