@@ -27,7 +27,7 @@ from pathlib import Path
 
 from phrasecoach import Coach
 from phrasecoach.goldset import judged_files, load_gold, read_conversations
-from phrasecoach.text import checked_sentences
+from phrasecoach.text import lexical_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "transcripts.jsonl"
@@ -72,7 +72,7 @@ def rows(corpus: Path = CORPUS, gold: Path = GOLD) -> list[dict]:
         if cat is None or (r["id"], r["turn"]) in held or r["verdict"] == "borderline" or r["id"] not in convs:
             continue
         text = convs[r["id"]]["turns"][r["turn"]]["text"]
-        for s, e in checked_sentences(text):
+        for s, e in lexical_sentences(text):
             if s < r["end"] and r["start"] < e:
                 key = (r["id"], r["turn"], s, cat)
                 if key in seen:

@@ -278,3 +278,32 @@ def test_corpus_parse_modes_agree():
         for f in r.findings:
             assert r.text[f.start:f.end] == f.text
         assert 0 <= r.score <= 100
+
+
+@lru_cache(maxsize=None)
+def picky() -> Coach:
+    return Coach(level="picky", nlp=coach().nlp)
+
+
+@pytest.mark.parametrize("greeting", ["Hi Ben, ", "Dear Ms Roy, ", "hello, ", "Hi, Anna, ", "Good morning Mr Li - "])
+def test_a_rule_reads_a_sentence_after_its_opening_greeting(greeting):
+    """Email replies open with a greeting in the same sentence: a rule anchored at the start of a
+    sentence ("once again, no" as the whole answer) reads from where the agent's words start, the
+    finding leaves the greeting out, and a rewrite goes on in lower case after it."""
+    plain = "once again, no, the plan can't be paused."
+    bare = picky().check(plain[0].upper() + plain[1:])
+    greeted = picky().check(greeting + plain)
+    assert [f.rule for f in bare.findings] == [f.rule for f in greeted.findings] == ["PC608"]
+    assert greeted.findings[0].start == len(greeting)
+    fixed = picky().check(greeting + "as mentioned in my previous reply, the upgrade is non-refundable.")
+    assert fixed.rewritten == greeting + "the upgrade is non-refundable."
+
+
+@pytest.mark.parametrize("opening,flagged", [
+    ("Dear Ms Roy, ", True), ("Hiya, ", True),
+    # not a greeting: a word that starts like one, no comma after it, or no name in capitals
+    ("High time, ", False), ("Hello world ", False), ("Dear customer, ", False)])
+def test_only_a_greeting_is_left_out(opening, flagged):
+    # "Clearly not" is impatience only where it opens the agent's words
+    report = picky().check(opening + "clearly not, it's a bank holiday.")
+    assert any(f.rule == "PC604" for f in report.findings) is flagged

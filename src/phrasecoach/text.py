@@ -171,6 +171,25 @@ _TRAIL_JUNK = re.compile(
     rf"|[{_EMOJI}]+|(?<=\s)https?://\S+))+\s*$")
 
 
+# A greeting that opens a sentence ("Hi Greg, ", "Dear Ms Roy, ", "hello, "): the words after it
+# are where the sentence's own wording starts, so a rule's "^" reads them there.
+_GREETING = re.compile(
+    r"(?i:hi|hello|hey|hiya|dear|good\s+(?:morning|afternoon|evening))(?i:\s+(?:there|again|all|everyone))?"
+    r"(?:,?\s+(?:(?i:mr|mrs|ms|miss|mx|dr|prof)\.?\s+)?[A-Z][\w'’-]*(?:\s+(?:and|&)\s+[A-Z][\w'’-]*)?"
+    r"(?:\s+[A-Z][\w'’-]*)?)?\s*(?:[,!:—–-]+|\.(?=\s+[A-Z]))\s+(?=\S)")
+_GREETING_FIRST = frozenset("hHdDgG")
+
+
+def after_greeting(text: str, start: int, end: int) -> int:
+    """Where the sentence text[start:end] starts once an opening greeting is left out (start
+    itself when there is none)."""
+    if start < end and text[start] in _GREETING_FIRST:
+        m = _GREETING.match(text, start, end)
+        if m:
+            return m.end()
+    return start
+
+
 def core_span(text: str, start: int, end: int) -> tuple[int, int]:
     """Trim chat furniture from a sentence: leading handles and emoji, trailing sign-offs,
     thread markers, emoji and links. Rules and rewrites then work on the words alone."""
@@ -189,6 +208,12 @@ def checked_sentences(text: str) -> list[tuple[int, int]]:
     """The spans the rules check: each sentence trimmed of chat furniture, empty ones dropped
     (the engine's, and what the wording models are trained on, so training sees what scoring sees)."""
     return [c for c in (core_span(text, s, e) for s, e in sentence_spans(text)) if c[1] > c[0]]
+
+
+def lexical_sentences(text: str) -> list[tuple[int, int]]:
+    """checked_sentences, each read from after its opening greeting: what the lexical rules see,
+    and so what the wording models they run are trained on."""
+    return [(after_greeting(text, s, e), e) for s, e in checked_sentences(text)]
 
 
 def customer_context(turns, i: int) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..errors import PhrasecoachError
 from ..models import FINDING_CATEGORIES
-from ..text import checked_sentences
+from ..text import lexical_sentences
 from . import wording
 
 
@@ -48,7 +48,7 @@ def train(rows: list[dict], category: str, *, min_precision: float = 0.9,
           max_clean: float = 0.005) -> wording.WordingModel:
     if category not in FINDING_CATEGORIES:
         raise PhrasecoachError(f"unknown category `{category}`", hint=f"one of {', '.join(FINDING_CATEGORIES)}")
-    examples = wording.examples_from_labelled(rows, category, checked_sentences)
+    examples = wording.examples_from_labelled(rows, category, lexical_sentences)
     if not any(e.positive for e in examples):
         raise PhrasecoachError(f"no sentence is labelled `{category}`", hint="check --category and the labels")
     groups = sorted({e.group for e in examples})

@@ -524,7 +524,9 @@ class CompiledRule:
             return list(m.suggestions or ())
         slots = {"match": text[m.start:m.end], "before": text[sent[0]:m.start],
                  "after": text[m.end:sent[1]], "sentence": text[sent[0]:sent[1]], **m.groups}
-        at_start = not text[sent[0]:m.start].strip(" \t\"'“(")
+        # after an opening greeting ("Hi Sam, ") the sentence goes on in lower case
+        at_start = (not text[sent[0]:m.start].strip(" \t\"'“(")
+                    and not text[max(0, sent[0] - 3):sent[0]].rstrip().endswith((",", ":", "-", "—", "–")))
         has = {"before": not at_start,
                "after": bool(re.sub(r"[\s.!?…\"”')]+", "", slots["after"]))}
         own = self.detector.slots if self.detector is not None else frozenset()
