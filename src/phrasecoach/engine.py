@@ -29,7 +29,7 @@ from .pipeline import check_pipeline_installed, load_pipeline, one_blas_thread, 
 from .rewrite import apply_edits, choose_edits, overlap_groups
 from .rewrite import merge_edits as _merge_edits
 from .score import score as compute_score
-from .text import after_greeting, checked_sentences, inside_any, quote_spans, valid_text
+from .text import checked_sentences, past_greetings, inside_any, quote_spans, valid_text
 
 MAX_REWRITE_PASSES = 4
 _CANDIDATE_CACHE = 32768  # sentences; emptied when full (a few MB)
@@ -291,7 +291,7 @@ class Coach:
         no_context = p.context is None
         # the lexical rules read each sentence after its opening greeting ("Hi Greg, once again,
         # yes" is read from "once again"), so a rule's "^" is where the agent's own words start
-        lex_sents = [(after_greeting(text, s, e), e) for s, e in sents]
+        lex_sents = past_greetings(text, sents)
         for rule in [*phrase_rules.values(), *self._other_lex]:
             gate = rule.gate_bits
             if gate and not gate & mask:  # not one string of its gate: the rule cannot match

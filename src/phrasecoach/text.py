@@ -210,10 +210,15 @@ def checked_sentences(text: str) -> list[tuple[int, int]]:
     return [c for c in (core_span(text, s, e) for s, e in sentence_spans(text)) if c[1] > c[0]]
 
 
+def past_greetings(text: str, sents: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The sentences `sents` of `text`, each read from after its opening greeting: what the
+    lexical rules see (the engine) and so what their wording models are trained on."""
+    return [(after_greeting(text, s, e), e) for s, e in sents]
+
+
 def lexical_sentences(text: str) -> list[tuple[int, int]]:
-    """checked_sentences, each read from after its opening greeting: what the lexical rules see,
-    and so what the wording models they run are trained on."""
-    return [(after_greeting(text, s, e), e) for s, e in checked_sentences(text)]
+    """checked_sentences as the lexical rules read them (past_greetings)."""
+    return past_greetings(text, checked_sentences(text))
 
 
 def customer_context(turns, i: int) -> str:
