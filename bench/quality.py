@@ -14,7 +14,7 @@ The sets (docs/quality.md says how each was made):
 - `replies-holdout`, `replies-dev`: 406 more real turns, longer answers to longer customer messages,
   each labelled by two annotators (2026-11-29, fourth stop); holdout frozen, aggregate only.
 - `blind` to `blind-10`: sentences and short transcripts written from docs/annotation.md by
-  someone who never saw the rules (blind-2 before the rule work of 2026-11-29, blind-3 to blind-10 by two
+  someone who never saw the rules (blind-2 before the rule work of 2026-11-29, blind-3 to blind-11 by two
   more helpers each at the start of the next stops). Aggregate only; the newest is the fresh one.
 - `written`: sentences and transcripts written the same way by two more writers, then tuned on
   (dev data: `--errors` lists its items). It says how the rules do on other people's wording
@@ -78,6 +78,9 @@ SENTENCE_SETS = {
     "blind-10": (DATA / "blind-10" / "sentences.jsonl",
                  "written from docs/annotation.md alone by two helpers at the start of the eighth stop "
                  "of 2026-11-29, before its rule work; aggregate only", False),
+    "blind-11": (DATA / "blind-11" / "sentences.jsonl",
+                 "written from docs/annotation.md alone by two helpers at the start of the ninth stop "
+                 "(2026-11-30), before its rule work; aggregate only", False),
 }
 BLIND_SETS = [name for name in SENTENCE_SETS if name.startswith("blind")]  # a new blind set is added to SENTENCE_SETS only
 # more sets of real turns beside gold-dev: name -> (file in GOLD, title, dev)
