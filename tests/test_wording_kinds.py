@@ -33,6 +33,36 @@ def test_every_form_of_a_word_in_phrases_and_regexes():
     assert expand_lemmas(r"\byou\s+{~skip}\b", regex=True) == r"\byou\s+(?:skipping|skipped|skips|skip)\b"
 
 
+def test_a_phrase_with_choices_is_one_line_for_a_kind_of_wording():
+    rx = compile_phrases(["{~take} (it|this) [a bit|a little] too personally"])
+    for typed in ("you're taking it too personally", "u took this a bit too personally",
+                  "I think you may be taking it a little too personally"):
+        assert rx.search(typed), typed
+    assert not rx.search("taking it a lot too personally")   # not a choice written
+    assert not rx.search("take the parcel personally")
+    assert len(expand_lemmas("(a|b) [c|d] e", regex=False)) == 6
+
+
+def test_phrase_choices_that_multiply_past_the_limit_are_refused(tmp_path):
+    many = " ".join(["(a|b|c|d|e|f|g|h|i|j)"] * 7)   # ten million phrases
+    d = _pack(tmp_path, "id: acme\nname: ACME\n", f"""
+        rules:
+          - id: ACME011
+            name: too-many
+            category: dismissive
+            message: m
+            why: w
+            match:
+              phrases: ["{many}"]
+            examples:
+              flag: ["[[a a a a a a a]]"]
+              pass: ["k"]
+    """)
+    with pytest.raises(PhrasecoachError) as e:
+        Coach(packs=[d], bundled=False)
+    assert e.value.code == "E009" and "written forms" in str(e.value)
+
+
 def _pack(tmp_path, pack_yaml: str, rules_yaml: str):
     d = tmp_path / "acme"
     d.mkdir()

@@ -76,9 +76,14 @@ _HANDOFF_BEFORE = re.compile(rf"\b(?:(?:{_HANDOFF_VERBS})\s+(?:(?:it|this|that|t
                              # (seventh stop) a record made with or in it: "flagged it to DSC",
                              # "logged it with FOH", "flagged it in LedgerDesk"
                              r"(?:flagg?\w*|logg?\w*|rais\w*|report\w*|record\w*|noted)\s+(?:(?:it|this|that|them)\s+)?(?:to|with|in|on)|(?:go|goes|going|went|gone|run|runs|invoiced|processed|handled)\s+"
-                             r"(?:through|via|by))\s+(?:(?:the|our)\s+)?$", re.I)
+                             r"(?:through|via|by))\s+(?:(?:the|our)\s+(?:[a-z]+\s+)?)?$", re.I)  # "to the area FM"
 # Before a team or a system's place named by capitals: "the AML team", "a WMS location", not "our".
 _TEAM_DET_BEFORE = re.compile(r"\b(?:the|a|an)\s+$", re.I)
+_THE_BEFORE = re.compile(r"\bthe\s+$", re.I)
+# (ninth stop) Where the work is or what it follows, named by capitals after "the": "waiting at
+# the PSP", "due with the ROS", "per the SOW". Outside travel (an airport is "at the LHR desk"),
+# capitals general English knows only a little (below role_zipf) are the team's there.
+_WORK_PLACE_BEFORE = re.compile(r"\b(?:at|with|per|under|via|through|from)\s+the\s+$", re.I)
 # Three capitals after "and", not a route ("FOH and BOH", not "LAX and SFO-JFK"): two teams, where
 # _PLACE_AFTER would read an airport pair.
 _TEAM_PAIR_AFTER = re.compile(r"\s+and\s+[A-Z]{3}\b(?!\s*[-–/>])")
@@ -262,7 +267,9 @@ _CLOSES = re.compile(r"\s*[),]")  # in a parenthesis opened just before: "(RMA)"
 _EXPLAINED_AFTER = re.compile(
     r"\s*\((?!\s*\))|\s+(?:stands\s+for|means|is\s+short\s+for)\b"
     r"|\s+(?:is|are)\s+(?:a|an|the)\s+(?!same\b)(?:\w+\s+){1,3}(?:that|which|who)\b"
-    r"|,\s+(?:which|who)\b"
+    # (ninth stop) what it is or does, not what it will do next: "the FSCS, which protects
+    # deposits" explains; "passed to NOC, who will reverse it" does not
+    r"|,\s+(?:which|who)\b(?!\s+(?:will|[’']ll|should|shall|can|could|would|may|might|has|have|had|are\s+(?:now|currently|still|going|looking|working)|is\s+(?:now|currently|still|going|looking|working))\b)"
     # an appositive naming what kind of thing it is: "the FSCS, the UK's deposit
     # protection scheme", "your PAC, a code that moves your number"
     r"|,\s+(?:the|a|an|our)\s+(?:[\w'’-]+\s+){0,4}(?:scheme|agency|body|regulator|"
@@ -401,6 +408,10 @@ class UnexplainedAcronym(Detector):
         # Public bodies the customer deals with in their own name ("the DVLA", "HMRC"): names of
         # organisations, not the team's shorthand, however rare in print.
         bodies: list[str] = []
+        # Known pairs that are cities ("DC", "LA"): after "the" and not before a noun a city
+        # names ("the LA office", "the DC area"), they are a place of the work ("still at the DC").
+        city_pairs: list[str] = []
+        city_nouns: list[str] = []  # what a city before a noun names: "area", "office", "traffic"
 
     def __init__(self, options, ctx):
         super().__init__(options, ctx)
@@ -410,6 +421,8 @@ class UnexplainedAcronym(Detector):
         self.glossary_upper = {k for k in ctx.glossary if k.isupper()}
         self.known_zipf = options.known_zipf
         self.known_pairs = {a.upper() for a in options.known_pairs}
+        self.city_pairs = {a.upper() for a in options.city_pairs}
+        self.city_nouns = {w.lower() for w in options.city_nouns}
         self.role_after = _word_next(options.role_nouns)
         self.min_letters = options.min_letters
         self.role_zipf = options.role_zipf
@@ -508,6 +521,10 @@ class UnexplainedAcronym(Detector):
         if self._step_after(text, e) and not is_english_word(term) and zipf(term) < self.role_zipf \
                 and not _shouting(text, s, e) and not _explained_in(text, term):
             return False  # before a noun of the work, a rarer word is the team's: "the VER queue"
+        if _WORK_PLACE_BEFORE.search(before[-20:]) and not is_english_word(term) and zipf(term) < self.role_zipf \
+                and not _mentions(text, "travel", _TRAVEL) and not _shouting(text, s, e) \
+                and not _explained_in(text, term):
+            return False  # where the work is: "at the PSP", "with the ROS", "per the SOW"
         return (zipf(term) >= self.known_zipf or is_english_word(term) or _shouting(text, s, e)
                 or _explained_in(text, term))
 
@@ -535,6 +552,12 @@ class UnexplainedAcronym(Detector):
         """Two capitals: states, airlines, initials and known ones ("TV", "ID") mostly. Flagged
         only where they name a team, system or step, and never where travel is the topic
         (airline codes: "our BA partners", "the KL desk")."""
+        if term in self.city_pairs and _THE_BEFORE.search(text, max(0, s - 5), s) \
+                and not _mentions(text, "air", _AIR_TRAVEL) and not _shouting(text, s, e) \
+                and not _explained_in(text, term):
+            nxt = _NEXT.match(text, e)
+            if nxt is None or not (nxt.group(1)[0].isupper() or nxt.group(1).lower() in self.city_nouns):
+                return False  # "waiting at the DC", "sitting in the DC": a depot, not Washington
         if term in self.known_pairs or term in self.allow or term in self.glossary_upper \
                 or is_english_word(term) or _mentions(text, "air", _AIR_TRAVEL) \
                 or _shouting(text, s, e) or _signoff(text, s, e) or _EXCLAIMED.match(text, e) \

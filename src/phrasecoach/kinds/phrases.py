@@ -194,38 +194,86 @@ def inflections(lemma: str) -> list[str]:
     return sorted(forms, key=len, reverse=True)
 
 
+# In a phrase, "(it|this|that)" is a choice of words and "[a bit|a little]" an optional one: a
+# kind of wording written once ("{~take} (it|this) [a bit|a little] too personally") instead of
+# every combination listed. No nesting; each group is expanded into plain phrases.
+_CHOICE = re.compile(r"\(([^()\[\]]*\|[^()\[\]]*)\)|\[([^()\[\]]+)\]")
+
+
+def expand_choices(text: str) -> list[str]:
+    """Every phrase a phrase with choice groups stands for, spaces tidied."""
+    if "(" not in text and "[" not in text:
+        return [text]
+    parts: list[list[str]] = []
+    last = 0
+    for m in _CHOICE.finditer(text):
+        parts.append([text[last:m.start()]])
+        opts = [o.strip() for o in (m.group(1) if m.group(1) is not None else m.group(2)).split("|")]
+        parts.append(opts + [""] if m.group(2) is not None else opts)
+        last = m.end()
+    parts.append([text[last:]])
+    return [" ".join("".join(c).split()) for c in itertools.product(*parts)]
+
+
+def choice_count(text: str) -> int:
+    """How many phrases the choice groups of `text` stand for (before expanding them)."""
+    n = 1
+    for m in _CHOICE.finditer(text):
+        n *= len((m.group(1) if m.group(1) is not None else m.group(2)).split("|")) + (m.group(2) is not None)
+    return n
+
+
 def expand_lemmas(text: str, *, regex: bool) -> str | list[str]:
     """`{~forget}` stands for every form of the word. In a regex it becomes an alternation; a
-    phrase becomes one phrase per combination of forms."""
-    if "{~" not in text:
-        return text if regex else [text]
+    phrase becomes one phrase per combination of forms (and of its choice groups)."""
     if regex:
+        if "{~" not in text:
+            return text
         return _LEMMA_REF.sub(lambda m: "(?:" + "|".join(map(re.escape, inflections(m.group(1)))) + ")", text)
-    parts = _LEMMA_REF.split(text)  # text, lemma, text, lemma, ...
-    choices = [[p] if i % 2 == 0 else inflections(p) for i, p in enumerate(parts)]
-    return ["".join(c) for c in itertools.product(*choices)]
+    out = []
+    for t in expand_choices(text):
+        if "{~" not in t:
+            out.append(t)
+            continue
+        parts = _LEMMA_REF.split(t)  # text, lemma, text, lemma, ...
+        choices = [[p] if i % 2 == 0 else inflections(p) for i, p in enumerate(parts)]
+        out.extend("".join(c) for c in itertools.product(*choices))
+    return out
 
 
 def compile_phrases(phrases: list[str]) -> re.Pattern[str]:
-    """One case-insensitive regex matching any surface form of any phrase, longest first."""
+    """One case-insensitive regex matching any surface form of any phrase, longest first. The
+    forms share their opening words (choice groups make thousands: "making a big fuss", "making
+    a huge fuss", ...), so they are written as a trie of words: a text position is tried once
+    per distinct opening, not once per form."""
     forms: set[str] = set()
     for p in (x for ph in phrases for x in expand_lemmas(ph, regex=False)):
         forms |= surface_forms(p)
-    alts = sorted({_form_regex(f) for f in forms}, key=len, reverse=True)
-    return re.compile(rf"(?<![\w'’])(?:{_by_first_char(alts)})(?![\w'’])", re.IGNORECASE)
+    root: dict = {}
+    for f in forms:
+        node = root
+        for w in f.split(" "):
+            node = node.setdefault(_form_regex(w), {})
+        node[None] = {}
+    return re.compile(rf"(?<![\w'’])(?:{_trie_alternation(root)})(?![\w'’])", re.IGNORECASE)
 
 
-def _by_first_char(alts: list[str]) -> str:
-    """The alternation grouped by first letter, each group in the alternatives' own order: the
-    same matches (two alternatives that start with different letters never match at the same
-    place), but re tries one group's branches at a position instead of all of them."""
-    if not all(a[:1].isascii() and a[:1].isalnum() for a in alts):
-        return "|".join(alts)
-    groups: dict[str, list[str]] = {}
-    for a in alts:
-        groups.setdefault(a[0].lower(), []).append(a[1:])
-    return "|".join(c + ("(?:" + "|".join(rest) + ")" if len(rest) > 1 or rest[0] else "")
-                    for c, rest in groups.items())
+def _trie_alternation(node: dict) -> str:
+    """The words under `node` as nested alternatives, the deepest branch first and a form's end
+    last, so the longest form wins at a position as it did when the forms were listed whole."""
+    def depth(n: dict) -> int:
+        return 1 + max((depth(c) for k, c in n.items() if k is not None), default=0)
+
+    branches = []
+    for word, child in sorted(((k, c) for k, c in node.items() if k is not None),
+                              key=lambda kc: (-depth(kc[1]), -len(kc[0]), kc[0])):
+        more = [k for k in child if k is not None]
+        if not more:
+            branches.append(word)
+        else:
+            inner = _trie_alternation(child)
+            branches.append(f"{word}(?:\\s+(?:{inner})){'?' if None in child else ''}")
+    return "|".join(branches)
 
 
 _COMMON = {"that", "this", "there", "the", "you", "your", "not", "is", "it", "we", "our",
@@ -255,6 +303,21 @@ def phrase_key_sets(phrases: list[str]) -> set[tuple[str, frozenset[str]]]:
                 rare = max(words, key=_rarity)[:3]
                 out.add((rare, frozenset(w[:3] for w in words)))
     return out
+
+
+def phrase_literals(phrases: list[str]) -> tuple[frozenset[str]] | None:
+    """The words a match must hold one of: each written form's rarest plain word. Choice groups
+    make thousands of forms, which share a few words ("personally", "fuss"), so the literal scan
+    stays small; the forms themselves as literals had made it outgrow RE2's budget (ninth stop).
+    None when a form has no plain word (the compiled regex's literals are used then)."""
+    words: set[str] = set()
+    for p in (x for ph in phrases for x in expand_lemmas(ph, regex=False)):
+        for form in surface_forms(p):
+            plain = [w.lower() for w in form.split(" ") if w.isalpha()]
+            if not plain:
+                return None
+            words.add(max(plain, key=_rarity))
+    return (frozenset(words),)
 
 
 def phrase_forms_count(phrases: list[str]) -> int:

@@ -18,7 +18,8 @@ from ..errors import (DetectorError, LinearRegexError, PackLimitError, PackValid
 from .. import conversation
 from ..kinds import command, jargon, wording
 from ..kinds.base import Detector, DetectorContext, Match
-from ..kinds.phrases import _LEMMA_REF, compile_phrases, count_forms, expand_lemmas, inflections, phrase_keys
+from ..kinds.phrases import (_LEMMA_REF, choice_count, compile_phrases, count_forms, expand_lemmas, inflections,
+                             phrase_keys, phrase_literals)
 from ..kinds.prefilter import Haystack, Literals, literals_hold, required_literals, union_keys, weak
 from ..kinds.templates import FILTERS, render, template_slots
 from ..models import Applicability, Severity, Suggestion
@@ -94,7 +95,7 @@ def _check_forms(phrases: list[str], where: str) -> None:
     """Refuse phrases whose written forms would run into the millions (E009)."""
     total = 0
     for ph in phrases:
-        combos = 1
+        combos = choice_count(ph)  # "(a|b) [c|d]" groups multiply too
         for lemma in _LEMMA_REF.findall(ph):
             combos *= len(inflections(lemma))
         if combos <= MAX_PHRASE_FORMS:
@@ -592,6 +593,7 @@ def compile_rule(lr: LoadedRule, ctx: DetectorContext, severity: Severity | None
     trigger = None
     needs_parse = False
     keys = None
+    phrase_lits = None
     linear = not lr.bundled  # a team pack's regexes run on RE2 (packs.linear)
     if linear and (ms.tokens or ms.dependency):
         _no_regex_tests(ms.tokens or ms.dependency, lr.at("match", "tokens" if ms.tokens else "dependency"))
@@ -600,6 +602,7 @@ def compile_rule(lr: LoadedRule, ctx: DetectorContext, severity: Severity | None
         _check_forms(ms.phrases, lr.at("match", "phrases"))
         regexes = [compile_phrases(ms.phrases)]
         keys = phrase_keys(ms.phrases)
+        phrase_lits = phrase_literals(ms.phrases)
     elif ms.regex:
         kind = "regex"
         expanded = [expand_lexicons(r, ctx.lexicons, where) for r in ms.regex]
@@ -703,6 +706,7 @@ def compile_rule(lr: LoadedRule, ctx: DetectorContext, severity: Severity | None
                         regexes=regexes, detector=detector, token_patterns=ms.tokens or ms.dependency,
                         trigger=trigger, exceptions=exceptions, keys=keys, requirements=requirements,
                         literals=([(need,)] if detector is not None and (need := detector.required())
+                                  else [phrase_lits] if phrase_lits is not None
                                   else [required_literals(r.pattern)
                                         for r in (regexes if regexes else [trigger] if trigger else [])]))
 

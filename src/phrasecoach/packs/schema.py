@@ -41,7 +41,9 @@ class MatchSpec(_Strict):
 
     phrases: list[str] | None = Field(
         default=None,
-        description="Plain phrases; contractions, apostrophes and case are handled for you.")
+        description="Plain phrases; contractions, apostrophes and case are handled for you. "
+                    "`{~take}` is every form of a word, `(it|this)` a choice, `[a bit|a little]` "
+                    "an optional choice.")
     regex: list[str] | None = Field(
         default=None, description="Python regular expressions (case-insensitive unless (?-i)).")
     tokens: list[list[dict]] | None = Field(

@@ -37,7 +37,21 @@ _VOCATIVE_END = re.compile(r",\s*(?P<v>(?:(?:Mr|Mrs|Ms|Dr|Miss)\.?\s+)?[A-Z][a-z
 NP_INTRO = re.compile(
     r"^(?:(?:ok(?:ay)?|great|perfect|thanks|thank\s+you|sure|right|alright|and|also|lastly|finally|next|now|"
     r"so|cool|lovely|brilliant|awesome|got\s+it|noted|understood|(?:as|like)\s+(?:I|we)\s+(?:\w+\s+){0,2}\w+)"
-    r"(?:\s+[A-Z][a-z]+)?\s*[,.:;!—–-]+\s*|(?:and|also|plus|lastly|finally|next|now)\s+|\(?\d/\d\)?\s+)", re.I)
+    r"(?-i:\s+[A-Z][a-z]+)?\s*[,.:;!—–-]+\s*|(?:and|also|plus|lastly|finally|next|now)\s+|\(?\d/\d\)?\s+"
+    # (ninth stop) a chat "ok" run straight into the list: "ok postcode and first line of the address"
+    r"|(?:ok(?:ay)?|alright)\s+(?=[a-z]))", re.I)
+# (ninth stop) The last conjunct of a list asked for as a question word's clause or a noun with a
+# clause about the customer: "mobile number and which state ur in", "route number and the stop u
+# were waiting at", "order number and the list of whats missing". Kept as written after the noun
+# phrase, like a clause describing it; the conjuncts before it are judged as the noun phrase.
+_CLAUSE_CONJUNCT = re.compile(
+    r"(?:,\s*|\s+)(?:and|or|&)\s+(?:(?:what|which|where|when|who|whom|how\s+(?:many|much|long|old))\b[^,;]*"
+    r"|(?:the|your|ur)\s+(?:[a-z'’-]+\s+){0,3}?(?:that\s+|which\s+)?(?:you|u)\s+(?:[a-z'’]+\s+){0,3}[a-z'’]+"
+    r"|(?:the\s+)?list\s+of\s+(?:what|which)\w*\s+[^,;]*)$", re.I)
+# (ninth stop) What the agent will do once they have it, after the list: "Listing ID and the
+# seller's username, and I'll take a look." The rewrite asks first and says it after the question.
+_NEXT_STEP_END = re.compile(r",?\s+(?:and|so|then)\s+(?P<n>(?:I|we)(?:['’]ll|\s+will|\s+can|['’]d\s+be\s+able\s+to)"
+                            r"\s+[^,;?!]+)$", re.I)
 _TWO_LETTERS = re.compile(r"[A-Za-z]{2}")
 _NON_LETTERS = re.compile(r"[^a-z]")
 # The first word of a sentence, when it is letters and apostrophes only.
@@ -64,6 +78,8 @@ class NounPhraseParts(NamedTuple):
     tail: str
 
 
+_BARE_OK = ("ok", "okay", "alright")
+_CONJUNCT_START = re.compile(r",?\s+(?:and|or|&)\s", re.I)
 _new_parts = partial(tuple.__new__, NounPhraseParts)  # the constructor without its Python-level __new__
 
 
@@ -122,9 +138,18 @@ def np_parts(s: str, lex=None) -> NounPhraseParts | None:
         m = _VOCATIVE_END.search(core)
         if m and m.start() > 0:
             vocative, core = m.group("v"), core[: m.start()]
+    if not please and not vocative and "?" not in terminal:
+        m = _NEXT_STEP_END.search(core)
+        if m and m.start() > 0:
+            n = m.group("n")
+            tail = f" {n[:1].upper()}{n[1:]}{terminal or '.'}{tail}"
+            core, terminal = core[: m.start()], ""
     clause = ""
     m = _NP_CLAUSE.search(core)
     at = m.start() if m else (contact_clause(core, lex) if lex is not None else None)
+    if not at:
+        m = _CLAUSE_CONJUNCT.search(core)
+        at = m.start() if m else None
     if at:
         clause, core = core[at:], core[:at]
     core = core.rstrip(" ,")
@@ -231,8 +256,10 @@ class BareNounRequest(Detector):
             return []
         if not verdict.informative:
             return []  # "Weather?", "A latte with vanilla?", "November?": a guess or a check, not a demand
+        listed = _chat_list(toks, self._personal) or (  # a list whose last conjunct is a clause
+            _CONJUNCT_START.match(parts.clause) is not None and any(self._personal(t) for t in toks))
         if (not parts.prefix and not asks and parts.np[:1].islower()
-                and not (not parts.terminal and not parts.tail and _chat_list(toks, self._personal))):
+                and not (not parts.terminal and not parts.tail and listed)):
             return []  # "email and contact number." continues a message split in two (a chat message
             # that is all one list of details, lower case with no stop, asks: "booking ref and new date")
         if not parts.prefix and toks[0].text[:1].islower() and toks[0].tag_ in ("VBN", "VBG"):
@@ -405,7 +432,10 @@ class BareNounRequest(Detector):
         # "the" before a noun with a definite complement is right whatever the noun
         # ("the reason for the return"); elsewhere only nouns of information take "your".
         safe = (verdict.informative or postmod) and verdict.clean and len(words) <= MAX_SAFE_WORDS
-        return Frame({"lead": parts.prefix, "ask": ask, "rest": parts.tail}, case,
+        lead = parts.prefix
+        if lead.strip().lower() in _BARE_OK:
+            lead = lead.rstrip() + ", "  # "ok postcode …" -> "ok, may I have your postcode …?"
+        return Frame({"lead": lead, "ask": ask, "rest": parts.tail}, case,
                      flags(unsafe=not safe, third_party=third_party))
 
     def _determiner(self, words, first, informative: bool) -> tuple[str, bool]:
