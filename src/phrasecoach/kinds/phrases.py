@@ -10,6 +10,7 @@ run of white space between words.
 from __future__ import annotations
 
 import itertools
+from functools import lru_cache
 import re
 
 APOS = "['’‘`´]"
@@ -241,16 +242,20 @@ def expand_lemmas(text: str, *, regex: bool) -> str | list[str]:
     return out
 
 
+@lru_cache(maxsize=4)
+def _written_forms(phrases: tuple[str, ...]) -> frozenset[str]:
+    """Every written form of every phrase. A rule's compile asks for them three times (its
+    regex, its keys, its literals); choice groups make thousands, so they are expanded once."""
+    return frozenset(f for ph in phrases for x in expand_lemmas(ph, regex=False) for f in surface_forms(x))
+
+
 def compile_phrases(phrases: list[str]) -> re.Pattern[str]:
     """One case-insensitive regex matching any surface form of any phrase, longest first. The
     forms share their opening words (choice groups make thousands: "making a big fuss", "making
     a huge fuss", ...), so they are written as a trie of words: a text position is tried once
     per distinct opening, not once per form."""
-    forms: set[str] = set()
-    for p in (x for ph in phrases for x in expand_lemmas(ph, regex=False)):
-        forms |= surface_forms(p)
     root: dict = {}
-    for f in forms:
+    for f in _written_forms(tuple(phrases)):
         node = root
         for w in f.split(" "):
             node = node.setdefault(_form_regex(w), {})
@@ -294,14 +299,13 @@ def phrase_keys(phrases: list[str]) -> frozenset[str]:
 def phrase_key_sets(phrases: list[str]) -> set[tuple[str, frozenset[str]]]:
     """For each form: (its rarest word's key, the keys of all its words)."""
     out = set()
-    for p in (x for ph in phrases for x in expand_lemmas(ph, regex=False)):
-        for form in surface_forms(p):
-            # a contraction may be typed without its apostrophe ("thats", "im"), so a word
-            # is keyed by what precedes the apostrophe: "that's" -> "tha", "i'm" -> "i"
-            words = [m for w in form.split() for m in re.findall(r"[^\W\d_]+", w.split("'")[0])[:1]]
-            if words:
-                rare = max(words, key=_rarity)[:3]
-                out.add((rare, frozenset(w[:3] for w in words)))
+    for form in _written_forms(tuple(phrases)):
+        # a contraction may be typed without its apostrophe ("thats", "im"), so a word
+        # is keyed by what precedes the apostrophe: "that's" -> "tha", "i'm" -> "i"
+        words = [m for w in form.split() for m in re.findall(r"[^\W\d_]+", w.split("'")[0])[:1]]
+        if words:
+            rare = max(words, key=_rarity)[:3]
+            out.add((rare, frozenset(w[:3] for w in words)))
     return out
 
 
@@ -311,15 +315,13 @@ def phrase_literals(phrases: list[str]) -> tuple[frozenset[str]] | None:
     stays small; the forms themselves as literals had made it outgrow RE2's budget (ninth stop).
     None when a form has no plain word (the compiled regex's literals are used then)."""
     words: set[str] = set()
-    for p in (x for ph in phrases for x in expand_lemmas(ph, regex=False)):
-        for form in surface_forms(p):
-            plain = [w.lower() for w in form.split(" ") if w.isalpha()]
-            if not plain:
-                return None
-            words.add(max(plain, key=_rarity))
+    for form in _written_forms(tuple(phrases)):
+        plain = [w.lower() for w in form.split(" ") if w.isalpha()]
+        if not plain:
+            return None
+        words.add(max(plain, key=_rarity))
     return (frozenset(words),)
 
 
 def phrase_forms_count(phrases: list[str]) -> int:
-    return len(set(itertools.chain.from_iterable(
-        surface_forms(x) for p in phrases for x in expand_lemmas(p, regex=False))))
+    return len(_written_forms(tuple(phrases)))
