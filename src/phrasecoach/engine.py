@@ -18,7 +18,6 @@ from .config import Settings, load_settings
 from .conversation import Scanner
 from .errors import PackReadError, SelectionError
 from .kinds.base import DetectorContext, Match
-from .kinds.phrases import phrase_key_sets
 from .kinds.prefilter import Haystack, LiteralScan, literal_haystack, word_keys
 from .levels import included, measured
 from .models import SIGNAL_KINDS, Applicability, Edit, Finding, Report, RewriteResult, Severity, Strength
@@ -170,7 +169,7 @@ class Coach:
         phrase_index: dict[str, list[tuple[CompiledRule, frozenset[str]]]] = {}
         for r in self._lex_rules:
             if r.kind == "phrases":
-                for key, words in phrase_key_sets(r.spec.match.phrases):
+                for key, words in r.phrase_key_sets:
                     phrase_index.setdefault(key, []).append((r, words))
         # per key, per rule, the word sets that select it; one whose words hold another's of
         # the same rule adds nothing

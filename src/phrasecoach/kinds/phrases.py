@@ -201,6 +201,13 @@ def inflections(lemma: str) -> list[str]:
 _CHOICE = re.compile(r"\(([^()\[\]]*\|[^()\[\]]*)\)|\[([^()\[\]]+)\]")
 
 
+def _options(m: re.Match) -> list[str]:
+    """A choice group's options; an optional group ("[...]") may also be left out ("")."""
+    if m.group(1) is not None:
+        return [o.strip() for o in m.group(1).split("|")]
+    return [o.strip() for o in m.group(2).split("|")] + [""]
+
+
 def expand_choices(text: str) -> list[str]:
     """Every phrase a phrase with choice groups stands for, spaces tidied."""
     if "(" not in text and "[" not in text:
@@ -209,8 +216,7 @@ def expand_choices(text: str) -> list[str]:
     last = 0
     for m in _CHOICE.finditer(text):
         parts.append([text[last:m.start()]])
-        opts = [o.strip() for o in (m.group(1) if m.group(1) is not None else m.group(2)).split("|")]
-        parts.append(opts + [""] if m.group(2) is not None else opts)
+        parts.append(_options(m))
         last = m.end()
     parts.append([text[last:]])
     return [" ".join("".join(c).split()) for c in itertools.product(*parts)]
@@ -220,7 +226,7 @@ def choice_count(text: str) -> int:
     """How many phrases the choice groups of `text` stand for (before expanding them)."""
     n = 1
     for m in _CHOICE.finditer(text):
-        n *= len((m.group(1) if m.group(1) is not None else m.group(2)).split("|")) + (m.group(2) is not None)
+        n *= len(_options(m))
     return n
 
 
@@ -266,19 +272,22 @@ def compile_phrases(phrases: list[str]) -> re.Pattern[str]:
 def _trie_alternation(node: dict) -> str:
     """The words under `node` as nested alternatives, the deepest branch first and a form's end
     last, so the longest form wins at a position as it did when the forms were listed whole."""
-    def depth(n: dict) -> int:
-        return 1 + max((depth(c) for k, c in n.items() if k is not None), default=0)
+    return _trie_branch(node)[0]
 
+
+def _trie_branch(node: dict) -> tuple[str, int]:
+    """(the alternation under `node`, the depth of its deepest form), each subtree walked once."""
     branches = []
-    for word, child in sorted(((k, c) for k, c in node.items() if k is not None),
-                              key=lambda kc: (-depth(kc[1]), -len(kc[0]), kc[0])):
-        more = [k for k in child if k is not None]
-        if not more:
-            branches.append(word)
+    for word, child in node.items():
+        if word is None:
+            continue
+        if any(k is not None for k in child):
+            inner, d = _trie_branch(child)
+            branches.append((d + 1, word, f"{word}(?:\\s+(?:{inner})){'?' if None in child else ''}"))
         else:
-            inner = _trie_alternation(child)
-            branches.append(f"{word}(?:\\s+(?:{inner})){'?' if None in child else ''}")
-    return "|".join(branches)
+            branches.append((1, word, word))
+    branches.sort(key=lambda b: (-b[0], -len(b[1]), b[1]))
+    return "|".join(b[2] for b in branches), max((b[0] for b in branches), default=0)
 
 
 _COMMON = {"that", "this", "there", "the", "you", "your", "not", "is", "it", "we", "our",
@@ -290,14 +299,10 @@ def _rarity(w: str) -> int:
     return len(w) - 10 * (w.lower() in _COMMON)
 
 
-def phrase_keys(phrases: list[str]) -> frozenset[str]:
-    """Prefilter keys: every word of a form must be in the text, so key each form by its
-    rarest word's first letters (see kinds.prefilter)."""
-    return frozenset(k for k, _ in phrase_key_sets(phrases))
-
-
-def phrase_key_sets(phrases: list[str]) -> set[tuple[str, frozenset[str]]]:
-    """For each form: (its rarest word's key, the keys of all its words)."""
+def phrase_key_sets(phrases: list[str]) -> frozenset[tuple[str, frozenset[str]]]:
+    """Prefilter keys: every word of a form must be in the text, so each form is keyed by its
+    rarest word's first letters (see kinds.prefilter), beside the keys of all its words (the
+    engine's phrase index reads both)."""
     out = set()
     for form in _written_forms(tuple(phrases)):
         # a contraction may be typed without its apostrophe ("thats", "im"), so a word
@@ -306,7 +311,7 @@ def phrase_key_sets(phrases: list[str]) -> set[tuple[str, frozenset[str]]]:
         if words:
             rare = max(words, key=_rarity)[:3]
             out.add((rare, frozenset(w[:3] for w in words)))
-    return out
+    return frozenset(out)
 
 
 def phrase_literals(phrases: list[str]) -> tuple[frozenset[str]] | None:

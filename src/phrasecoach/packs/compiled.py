@@ -19,7 +19,7 @@ from .. import conversation
 from ..kinds import command, jargon, wording
 from ..kinds.base import Detector, DetectorContext, Match
 from ..kinds.phrases import (_LEMMA_REF, choice_count, compile_phrases, count_forms, expand_lemmas, inflections,
-                             phrase_keys, phrase_literals)
+                             phrase_key_sets, phrase_literals)
 from ..kinds.prefilter import Haystack, Literals, literals_hold, required_literals, union_keys, weak
 from ..kinds.templates import FILTERS, render, template_slots
 from ..models import Applicability, Severity, Suggestion
@@ -244,6 +244,8 @@ class CompiledRule:
     trigger: re.Pattern[str] | None = None
     exceptions: list[tuple[str, re.Pattern[str]]] = field(default_factory=list)
     keys: frozenset[str] | None = None  # word-start keys a text needs before the rule runs
+    # a phrase rule's forms: (rarest word's key, all its words' keys) each, for the engine's index
+    phrase_key_sets: frozenset[tuple[str, frozenset[str]]] | None = None
     # per regex (or for the trigger): literal sets every match holds (prefilter.required_literals)
     literals: list[Literals | None] = field(default_factory=list)
     _matcher: object = None
@@ -593,6 +595,7 @@ def compile_rule(lr: LoadedRule, ctx: DetectorContext, severity: Severity | None
     trigger = None
     needs_parse = False
     keys = None
+    key_sets = None
     phrase_lits = None
     linear = not lr.bundled  # a team pack's regexes run on RE2 (packs.linear)
     if linear and (ms.tokens or ms.dependency):
@@ -601,7 +604,8 @@ def compile_rule(lr: LoadedRule, ctx: DetectorContext, severity: Severity | None
         kind = "phrases"
         _check_forms(ms.phrases, lr.at("match", "phrases"))
         regexes = [compile_phrases(ms.phrases)]
-        keys = phrase_keys(ms.phrases)
+        key_sets = phrase_key_sets(ms.phrases)
+        keys = frozenset(k for k, _ in key_sets)
         phrase_lits = phrase_literals(ms.phrases)
     elif ms.regex:
         kind = "regex"
@@ -704,7 +708,7 @@ def compile_rule(lr: LoadedRule, ctx: DetectorContext, severity: Severity | None
                         severity=severity or spec.severity, kind=kind, needs_parse=needs_parse,
                         unsafe_if=unsafe_if,
                         regexes=regexes, detector=detector, token_patterns=ms.tokens or ms.dependency,
-                        trigger=trigger, exceptions=exceptions, keys=keys, requirements=requirements,
+                        trigger=trigger, exceptions=exceptions, keys=keys, phrase_key_sets=key_sets, requirements=requirements,
                         literals=([(need,)] if detector is not None and (need := detector.required())
                                   else [phrase_lits] if phrase_lits is not None
                                   else [required_literals(r.pattern)

@@ -34,12 +34,14 @@ _PAST_ED = re.compile(r"[a-z]+ed", re.I)
 _WORD_ONLY = re.compile(r"[a-z]+", re.I)
 _PLEASE_END = re.compile(r"(?:,\s*|\s+)(?P<p>please|pls|plz)\s*$", re.I)
 _VOCATIVE_END = re.compile(r",\s*(?P<v>(?:(?:Mr|Mrs|Ms|Dr|Miss)\.?\s+)?[A-Z][a-z][\w'’-]*)$")
+# an "ok" opening, in the words chat agents type it
+_OK_WORDS = r"ok(?:ay)?|alright"
 NP_INTRO = re.compile(
-    r"^(?:(?:ok(?:ay)?|great|perfect|thanks|thank\s+you|sure|right|alright|and|also|lastly|finally|next|now|"
+    rf"^(?:(?:{_OK_WORDS}|great|perfect|thanks|thank\s+you|sure|right|and|also|lastly|finally|next|now|"
     r"so|cool|lovely|brilliant|awesome|got\s+it|noted|understood|(?:as|like)\s+(?:I|we)\s+(?:\w+\s+){0,2}\w+)"
     r"(?-i:\s+[A-Z][a-z]+)?\s*[,.:;!—–-]+\s*|(?:and|also|plus|lastly|finally|next|now)\s+|\(?\d/\d\)?\s+"
     # (ninth stop) a chat "ok" run straight into the list: "ok postcode and first line of the address"
-    r"|(?:ok(?:ay)?|alright)\s+(?=[a-z]))", re.I)
+    rf"|(?:{_OK_WORDS})\s+(?=[a-z]))", re.I)
 # (ninth stop) The last conjunct of a list asked for as a question word's clause or a noun with a
 # clause about the customer: "mobile number and which state ur in", "route number and the stop u
 # were waiting at", "order number and the list of whats missing". Kept as written after the noun
@@ -78,7 +80,7 @@ class NounPhraseParts(NamedTuple):
     tail: str
 
 
-_BARE_OK = ("ok", "okay", "alright")
+_BARE_OK = re.compile(_OK_WORDS, re.I)
 _CONJUNCT_START = re.compile(r",?\s+(?:and|or|&)\s", re.I)
 _new_parts = partial(tuple.__new__, NounPhraseParts)  # the constructor without its Python-level __new__
 
@@ -433,7 +435,7 @@ class BareNounRequest(Detector):
         # ("the reason for the return"); elsewhere only nouns of information take "your".
         safe = (verdict.informative or postmod) and verdict.clean and len(words) <= MAX_SAFE_WORDS
         lead = parts.prefix
-        if lead.strip().lower() in _BARE_OK:
+        if _BARE_OK.fullmatch(lead.strip()):
             lead = lead.rstrip() + ", "  # "ok postcode …" -> "ok, may I have your postcode …?"
         return Frame({"lead": lead, "ask": ask, "rest": parts.tail}, case,
                      flags(unsafe=not safe, third_party=third_party))
