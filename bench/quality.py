@@ -81,6 +81,9 @@ SENTENCE_SETS = {
     "blind-11": (DATA / "blind-11" / "sentences.jsonl",
                  "written from docs/annotation.md alone by two helpers at the start of the ninth stop "
                  "(2026-11-30), before its rule work; aggregate only", False),
+    "blind-12": (DATA / "blind-12" / "sentences.jsonl",
+                 "written from docs/annotation.md alone by two helpers at the start of the tenth stop "
+                 "(2026-11-30), before its rule work; aggregate only", False),
 }
 BLIND_SETS = [name for name in SENTENCE_SETS if name.startswith("blind")]  # a new blind set is added to SENTENCE_SETS only
 # more sets of real turns beside gold-dev: name -> (file in GOLD, title, dev)
