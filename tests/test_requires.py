@@ -129,6 +129,55 @@ def test_context_on_the_command_line_meets_the_requirement(tmp_path):
     assert calm.returncode == 0 and '"findings": []' in calm.stdout
 
 
+ANY_OF = RULES.replace("""      - signals: [frustration, wait]
+      - regex: '\\brefund'
+        scope: context
+""", """      - any_of:
+          - signals: [frustration, wait]
+          - regex: '\\b(?:still\\s+no|never\\s+(?:got|received))\\b'
+            scope: context
+          - regex: '\\bsorry\\b'
+            scope: sentence
+""")
+
+
+def test_any_of_holds_when_one_alternative_does(tmp_path):
+    assert "any_of" in ANY_OF
+    c = Coach(packs=[write(tmp_path / "acme", ANY_OF)], select=["ACME201"])
+    # a signal alone, words alone in the context, words alone in the sentence: each is enough
+    assert ids(c.check(TEXT, context="I'm furious with this shop.")) == ["ACME201"]
+    assert ids(c.check(TEXT, context="still no refund")) == ["ACME201"]
+    sorry = "Sorry, in line with our policy, refunds take ten working days."
+    assert ids(c.check(sorry, context="how long do refunds take?")) == ["ACME201"]
+    # none of them: silent
+    assert ids(c.check(TEXT, context="How long does a refund take?")) == []
+    # an alternative that reads the sentence holds without a customer message; the others cannot
+    assert ids(c.check(sorry)) == ["ACME201"]
+    assert ids(c.check(TEXT)) == []
+
+
+@pytest.mark.parametrize("old, new, said", [
+    ("      - any_of:\n", "      - scope: text\n        any_of:\n", "scope"),
+    ("          - signals: [frustration, wait]\n",
+     "          - any_of:\n              - signals: [wait]\n", "not another any_of"),
+])
+def test_a_malformed_any_of_is_a_validation_error(tmp_path, old, new, said):
+    assert old in ANY_OF
+    pack = write(tmp_path / "acme", ANY_OF.replace(old, new))
+    with pytest.raises(PackValidationError) as ei:
+        Coach(packs=[pack])
+    assert ei.value.code == "E002" and said in str(ei.value)
+
+
+def test_an_any_of_signal_that_names_no_customer_rule_is_an_error_at_its_line(tmp_path):
+    bad = ANY_OF.replace("signals: [frustration, wait]", "signals: [frustation]")
+    pack = write(tmp_path / "acme", bad)
+    with pytest.raises(SelectionError) as ei:
+        Coach(packs=[pack])
+    line = next(i for i, ln in enumerate(bad.splitlines(), 1) if "signals:" in ln)
+    assert ei.value.code == "E007" and ei.value.where == f"{pack / 'tone.yaml'}:{line}"
+
+
 def test_core_pc210_needs_an_upset_customer():
     c = Coach(level="preview", select=["PC210"])
     text = "We pride ourselves on our customer service."

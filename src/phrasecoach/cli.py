@@ -218,8 +218,12 @@ def _show(r, measured: dict | None = None) -> str:
     elif r.kind == "conversation":
         lines[1:1] = ["a conversation rule: QA scoring (`phrasecoach score`) runs it on the agent's "
                       "reply to the customer's turns (`customer:` in the examples)"]
-    needs = [f"a customer-side signal ({', '.join(q.signals)}) in the customer's message" if q.signals
-             else f"{'/'.join(q.regex or q.phrases or ())!r} in the {q.scope}" for q in s.requires]
+    def need(q) -> str:
+        if q.signals:
+            return f"a customer-side signal ({', '.join(q.signals)}) in the customer's message"
+        return f"{'/'.join(q.regex or q.phrases or ())!r} in the {q.scope}"
+
+    needs = [" or ".join(need(a) for a in q.alternatives) for q in s.requires]
     if needs:
         silent = " (silent where no customer message is given)" if r.needs_context else ""
         lines[1:1] = ["needs " + "; and ".join(needs) + silent]

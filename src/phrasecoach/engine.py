@@ -144,7 +144,7 @@ class Coach:
         customer = [r for r in all_loaded if r.spec.speaker == "customer" and r.spec.status != "deprecated"]
         needed: dict[str, LoadedRule] = {}
         for rule in self.rules:
-            for req in rule.requirements:
+            for req in (a for q in rule.requirements for a in q.alternatives):
                 if not req.signals:
                     continue
                 named = [c for c in customer if any(_selector_matches(sel, c) or sel == c.spec.signal for sel in req.signals)]

@@ -224,6 +224,30 @@ class Requirement:
     signals: tuple[str, ...] = ()
     ids: frozenset[str] = frozenset()
     where: str = ""  # file:line of the condition, for errors
+    any_of: tuple["Requirement", ...] = ()  # `any_of:`: one of these holding meets the condition
+
+    @property
+    def alternatives(self) -> tuple["Requirement", ...]:
+        return self.any_of or (self,)
+
+    @property
+    def signals_only(self) -> bool:
+        """Is every alternative a `signals:` one (so the context's signals alone decide it)?"""
+        return all(a.signals for a in self.alternatives)
+
+
+def _holds(req: Requirement, text: str, m: Match, sent: tuple[int, int], context: str | None,
+           fired: Callable[[], frozenset[str]] | None) -> bool:
+    """Does one plain condition (signals, or words in a scope) hold for this match?"""
+    if req.signals:
+        return context is not None and fired is not None and not req.ids.isdisjoint(fired())
+    if req.scope == "context":
+        if context is None:
+            return False
+        hay = context
+    else:
+        hay = text if req.scope == "text" else _in_scope(req.scope, text, m, sent)
+    return any(r.search(hay) for r in req.rx)
 
 
 _LIVE_MEMO = 1024  # per rule: answers of _live kept, by the bits of its strings a text holds (a key is an int of up to 1 KB)
@@ -274,7 +298,7 @@ class CompiledRule:
         # ... and where a `requires: signals:` condition fails on the message given, a
         # parse-level rule is not parsed (signals_unmet): a parse costs more than the scan of the
         # context; a lexical rule asks only when it has matched
-        self.signal_gated = any(q.signals for q in self.spec.requires)
+        self.signal_gated = any(all(a.signals for a in q.alternatives) for q in self.spec.requires)
         if self.inert:
             # The message engine asks quick() first, so a conversation rule or a customer-side
             # signal never runs on a message; QA scoring runs them (phrasecoach.conversation).
@@ -497,27 +521,16 @@ class CompiledRule:
     def signals_unmet(self, fired: frozenset[str]) -> bool:
         """Does a `requires: signals:` condition fail, whatever the match? (`fired`: the ids of
         the customer-side rules that fire on the context.)"""
-        return any(req.signals and req.ids.isdisjoint(fired) for req in self.requirements)
+        return any(req.signals_only and all(a.ids.isdisjoint(fired) for a in req.alternatives)
+                   for req in self.requirements)
 
     def unmet(self, text: str, m: Match, sent: tuple[int, int], context: str | None = None,
               fired: Callable[[], frozenset[str]] | None = None) -> bool:
         """Does one of the rule's `requires:` conditions fail for this match? `fired` gives the
         ids of the customer-side rules that fire on `context`; it is asked only when a condition
         names signals, so a message pays for the context's scan only where a rule needs it."""
-        for req in self.requirements:
-            if req.signals:
-                if context is None or fired is None or req.ids.isdisjoint(fired()):
-                    return True
-                continue
-            if req.scope == "context":
-                if context is None:
-                    return True
-                hay = context
-            else:
-                hay = text if req.scope == "text" else _in_scope(req.scope, text, m, sent)
-            if not any(r.search(hay) for r in req.rx):
-                return True
-        return False
+        return not all(any(_holds(a, text, m, sent, context, fired) for a in req.alternatives)
+                       for req in self.requirements)
 
     def suggestions(self, text: str, m: Match, sent: tuple[int, int]) -> list[Suggestion]:
         """The rule's `suggest:` templates filled from the match. A detector's own suggestions
@@ -689,18 +702,20 @@ def compile_rule(lr: LoadedRule, ctx: DetectorContext, severity: Severity | None
             for k, r in enumerate(ex.regex):
                 exceptions.append((ex.scope, _compile_regex(expand_lexicons(r, ctx.lexicons, where),
                                                             lr.at("unless", j, "regex", k), linear, r)))
-    requirements: list[Requirement] = []
-    for j, rq in enumerate(spec.requires):
+    def requirement(rq, *loc) -> Requirement:
+        if rq.any_of:
+            return Requirement("context", any_of=tuple(requirement(a, *loc, "any_of", i)
+                                                       for i, a in enumerate(rq.any_of)))
         if rq.signals:
-            requirements.append(Requirement("context", signals=tuple(rq.signals),
-                                            where=lr.at("requires", j, "signals")))
-        elif rq.phrases:
-            _check_forms(rq.phrases, lr.at("requires", j, "phrases"))
-            requirements.append(Requirement(rq.scope, (compile_phrases(rq.phrases),)))
-        else:
-            requirements.append(Requirement(rq.scope, tuple(
-                _compile_regex(expand_lexicons(r, ctx.lexicons, where), lr.at("requires", j, "regex", k), linear, r)
-                for k, r in enumerate(rq.regex))))
+            return Requirement("context", signals=tuple(rq.signals), where=lr.at(*loc, "signals"))
+        if rq.phrases:
+            _check_forms(rq.phrases, lr.at(*loc, "phrases"))
+            return Requirement(rq.scope, (compile_phrases(rq.phrases),))
+        return Requirement(rq.scope, tuple(
+            _compile_regex(expand_lexicons(r, ctx.lexicons, where), lr.at(*loc, "regex", k), linear, r)
+            for k, r in enumerate(rq.regex)))
+
+    requirements = [requirement(rq, "requires", j) for j, rq in enumerate(spec.requires)]
     unsafe_if = [_compile_regex(expand_lexicons(s.unsafe_if, ctx.lexicons, where),
                                 lr.at("suggest", j, "unsafe_if"), linear, s.unsafe_if)
                  if s.unsafe_if else None for j, s in enumerate(spec.suggest)]

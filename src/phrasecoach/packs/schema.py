@@ -122,6 +122,10 @@ class RequirementSpec(_Strict):
                     "condition does not hold, so the rule stays silent.")
     phrases: list[str] | None = None
     regex: list[str] | None = None
+    any_of: list["RequirementSpec"] | None = Field(
+        default=None,
+        description="Alternatives, each a requirement of its own (signals, phrases or regex with "
+                    "its scope): the condition holds when one of them does. No nesting.")
     scope: Literal["match", "before", "after", "sentence", "text", "context"] = Field(
         default="context",
         description="Where `phrases` or `regex` must match (`signals` always read the context).")
@@ -133,18 +137,30 @@ class RequirementSpec(_Strict):
 
     @model_validator(mode="after")
     def _exactly_one(self):
-        given = [k for k in ("signals", "phrases", "regex") if getattr(self, k)]
+        given = [k for k in ("signals", "phrases", "regex", "any_of") if getattr(self, k)]
         if len(given) != 1:
-            raise ValueError("a requirement gives exactly one of signals, phrases or regex")
+            raise ValueError("a requirement gives exactly one of signals, phrases, regex or any_of")
         if self.signals and self.scope != "context":
             raise ValueError("`signals` read the customer's message: leave `scope` out (or `context`)")
+        if self.any_of is not None:
+            if "scope" in self.model_fields_set:
+                raise ValueError("`any_of` takes no `scope`: give each alternative its own")
+            if any(a.any_of for a in self.any_of):
+                raise ValueError("an `any_of` alternative is signals, phrases or regex, not another any_of")
         return self
 
     @property
     def reads_context(self) -> bool:
         """Does the condition read the customer's message (signals always do)? Then it cannot
-        hold where no message is given."""
+        hold where no message is given (an `any_of`: only when every alternative reads it)."""
+        if self.any_of:
+            return all(a.reads_context for a in self.any_of)
         return self.scope == "context"
+
+    @property
+    def alternatives(self) -> list["RequirementSpec"]:
+        """The conditions of which one must hold: the `any_of` list, or this one alone."""
+        return self.any_of or [self]
 
 
 class SuggestionSpec(_Strict):
