@@ -52,7 +52,7 @@ _TOKEN = re.compile(r"(?<![\w*^@#/.\-&'’~])(?:(?P<code>[A-Z]{2,5}-?(?:0\d*|[1-
                     r"|(?P<caps>[A-Z][A-Z&]{1,5})(?:s|'s|’s)?"
                     r"|(?P<tier>(?:[LPT]|SEV|Sev|sev)-?[0-4]|(?:SEV|Sev|sev)\s[0-4])"
                     r"|(?P<coded>(?!Q[1-4]\b|H[12]\b)[A-Z]{1,4}-?[1-9]\d{0,2}|(?:Cat|Tier|Band|Grade|Level|Phase|Stage)\s[0-9]))"
-                    r"(?![\w&]|-(?!(?:related|level|based|led|side|driven|linked|approved|only|specific)\b))")
+                    r"(?![\w&]|-(?!(?:related|level|based|led|side|driven|linked|approved|accredited|certified|registered|compliant|regulated|only|specific)\b))")
 # A support tier or a priority ("L2", "T2", "P1", "Sev 2") is team shorthand where work is handed
 # to it or raised as it: "escalated to L2", "with T2 now", "open a P2", "our L2 team". "T5" and
 # "P2" are also terminals and car parks, so without such words, or where the message is about
@@ -154,6 +154,8 @@ _AIR_TRAVEL = re.compile(r"\b(?:flights?|fly|flying|flew|flown|airlines?|airport
 _BOOKING_WORD = re.compile(r"\b(?:booking|reservation|trip|confirmation|record\s+locator|pnr|itinerary|"
                            r"ticket)", re.I)
 _TIME_BEFORE = re.compile(r"(?:\d\s?[ap]\.?m?\.?|\d:\d\d)\s*$", re.I)  # then a time zone: "5:00p MST"
+# a time zone's shape: "MST", "AKST", "ET", "UTC" ("2pm CW dispatch" is a step of the work, tenth stop)
+_ZONE = re.compile(r"[A-Z]{0,3}[SDE]?T|UTC|Z")
 _POSTCODE_AFTER = re.compile(r"\s\d[A-Z]{2}\b")  # the inward half of a UK postcode: "EC1A 0AB"
 # Initials that stand for a person: after a sign-off mark ("- MK", "^ JD"), in a greeting or
 # for a colleague ("Hey DRW,", "my colleague, HPL"), called by name ("Of course, OJB!"), or last
@@ -506,7 +508,7 @@ class UnexplainedAcronym(Detector):
                      or _PLACE_FOLLOW.match(text, e)
                      and (_TRAVEL_PLACE_BEFORE.search(before[-25:]) or term in _placed(text))):
             return True  # an airport where travel is the topic: "for BOS at this time", "DSM is closed"
-        if _TIME_BEFORE.search(before):
+        if _TIME_BEFORE.search(before) and _ZONE.fullmatch(term):
             return True  # a time zone after a time: "9am MST", "5:00p AKST"
         if len(term) >= 5 and _BOOKING_BEFORE.search(before) or len(term) == 6 and zipf(term) == 0 \
                 and _mentions(text, "booking", _BOOKING_WORD):
