@@ -79,8 +79,21 @@ def test_the_signal_rules_run_for_a_selected_rule_whatever_their_level(tmp_path)
     assert [r.id for r in c.rules] == ["ACME201"]  # the signals are not rules of this check
 
 
-def test_a_signal_that_names_no_customer_rule_is_an_error_at_its_line(tmp_path):
-    bad = RULES.replace("signals: [frustration, wait]", "signals: [frustation]")
+ANY_OF = RULES.replace("""      - signals: [frustration, wait]
+      - regex: '\\brefund'
+        scope: context
+""", """      - any_of:
+          - signals: [frustration, wait]
+          - regex: '\\b(?:still\\s+no|never\\s+(?:got|received))\\b'
+            scope: context
+          - regex: '\\bsorry\\b'
+            scope: sentence
+""")
+
+
+@pytest.mark.parametrize("rules", [RULES, ANY_OF], ids=["plain", "any_of"])
+def test_a_signal_that_names_no_customer_rule_is_an_error_at_its_line(tmp_path, rules):
+    bad = rules.replace("signals: [frustration, wait]", "signals: [frustation]")
     pack = write(tmp_path / "acme", bad)
     with pytest.raises(SelectionError) as ei:
         Coach(packs=[pack])
@@ -90,17 +103,20 @@ def test_a_signal_that_names_no_customer_rule_is_an_error_at_its_line(tmp_path):
     assert err.where == f"{pack / 'tone.yaml'}:{line}"
 
 
-@pytest.mark.parametrize("old, new, said", [
-    ("      - signals: [frustration, wait]\n",
+@pytest.mark.parametrize("rules, old, new, said", [
+    (RULES, "      - signals: [frustration, wait]\n",
      "      - signals: [frustration, wait]\n        scope: sentence\n", "signals"),
-    ("          context: \"Three weeks and still no refund. I'm furious.\"\n", "",
+    (RULES, "          context: \"Three weeks and still no refund. I'm furious.\"\n", "",
      "context"),
-    ("      - signals: [frustration, wait]\n",
+    (RULES, "      - signals: [frustration, wait]\n",
      "      - signals: [frustration]\n        regex: 'x'\n", "exactly one"),
+    (ANY_OF, "      - any_of:\n", "      - scope: text\n        any_of:\n", "scope"),
+    (ANY_OF, "          - signals: [frustration, wait]\n",
+     "          - any_of:\n              - signals: [wait]\n", "not another any_of"),
 ])
-def test_a_malformed_requirement_is_a_validation_error(tmp_path, old, new, said):
-    assert old in RULES
-    pack = write(tmp_path / "acme", RULES.replace(old, new))
+def test_a_malformed_requirement_is_a_validation_error(tmp_path, rules, old, new, said):
+    assert old in rules
+    pack = write(tmp_path / "acme", rules.replace(old, new))
     with pytest.raises(PackValidationError) as ei:
         Coach(packs=[pack])
     assert ei.value.code == "E002" and said in str(ei.value)
@@ -129,18 +145,6 @@ def test_context_on_the_command_line_meets_the_requirement(tmp_path):
     assert calm.returncode == 0 and '"findings": []' in calm.stdout
 
 
-ANY_OF = RULES.replace("""      - signals: [frustration, wait]
-      - regex: '\\brefund'
-        scope: context
-""", """      - any_of:
-          - signals: [frustration, wait]
-          - regex: '\\b(?:still\\s+no|never\\s+(?:got|received))\\b'
-            scope: context
-          - regex: '\\bsorry\\b'
-            scope: sentence
-""")
-
-
 def test_any_of_holds_when_one_alternative_does(tmp_path):
     assert "any_of" in ANY_OF
     c = Coach(packs=[write(tmp_path / "acme", ANY_OF)], select=["ACME201"])
@@ -154,28 +158,6 @@ def test_any_of_holds_when_one_alternative_does(tmp_path):
     # an alternative that reads the sentence holds without a customer message; the others cannot
     assert ids(c.check(sorry)) == ["ACME201"]
     assert ids(c.check(TEXT)) == []
-
-
-@pytest.mark.parametrize("old, new, said", [
-    ("      - any_of:\n", "      - scope: text\n        any_of:\n", "scope"),
-    ("          - signals: [frustration, wait]\n",
-     "          - any_of:\n              - signals: [wait]\n", "not another any_of"),
-])
-def test_a_malformed_any_of_is_a_validation_error(tmp_path, old, new, said):
-    assert old in ANY_OF
-    pack = write(tmp_path / "acme", ANY_OF.replace(old, new))
-    with pytest.raises(PackValidationError) as ei:
-        Coach(packs=[pack])
-    assert ei.value.code == "E002" and said in str(ei.value)
-
-
-def test_an_any_of_signal_that_names_no_customer_rule_is_an_error_at_its_line(tmp_path):
-    bad = ANY_OF.replace("signals: [frustration, wait]", "signals: [frustation]")
-    pack = write(tmp_path / "acme", bad)
-    with pytest.raises(SelectionError) as ei:
-        Coach(packs=[pack])
-    line = next(i for i, ln in enumerate(bad.splitlines(), 1) if "signals:" in ln)
-    assert ei.value.code == "E007" and ei.value.where == f"{pack / 'tone.yaml'}:{line}"
 
 
 def test_core_pc210_needs_an_upset_customer():

@@ -520,12 +520,10 @@ class UnexplainedAcronym(Detector):
         if not is_english_word(term) and zipf(term) < self.known_zipf and not _explained_in(text, term) \
                 and self._role_after(text, _CAPS_RUN.match(text, e).end()) and _shouting(text, s, e):
             return False  # a run of capitals before a noun of the work: "the MSK CATS team"
-        if self._step_after(text, e) and not is_english_word(term) and zipf(term) < self.role_zipf \
-                and not _shouting(text, s, e) and not _explained_in(text, term):
+        if self._step_after(text, e) and self._rare_team_word(text, term, s, e):
             return False  # before a noun of the work, a rarer word is the team's: "the VER queue"
-        if _WORK_PLACE_BEFORE.search(before[-20:]) and not is_english_word(term) and zipf(term) < self.role_zipf \
-                and not _mentions(text, "travel", _TRAVEL) and not _shouting(text, s, e) \
-                and not _explained_in(text, term):
+        if _WORK_PLACE_BEFORE.search(before[-20:]) and self._rare_team_word(text, term, s, e) \
+                and not _mentions(text, "travel", _TRAVEL):
             return False  # where the work is: "at the PSP", "with the ROS", "per the SOW"
         return (zipf(term) >= self.known_zipf or is_english_word(term) or _shouting(text, s, e)
                 or _explained_in(text, term))
@@ -543,9 +541,14 @@ class UnexplainedAcronym(Detector):
                   # no place noun after it, and a second team named beside it is no place either
                   # ("logged with FOH and BOH")
                   and (not _PLACE_AFTER.match(text[e: e + 25]) or _TEAM_PAIR_AFTER.match(text, e) is not None))
-        return (placed and zipf(term) < self.role_zipf and not is_english_word(term)
-                and not _mentions(text, "travel", _TRAVEL) and not _shouting(text, s, e)
-                and not _signoff(text, s, e) and not _explained_in(text, term))
+        return (placed and self._rare_team_word(text, term, s, e)
+                and not _mentions(text, "travel", _TRAVEL) and not _signoff(text, s, e))
+
+    def _rare_team_word(self, text: str, term: str, s: int, e: int) -> bool:
+        """Capitals general English knows little (below role_zipf, no English word), written
+        calmly and left unexplained: in a place of the work, the team's shorthand."""
+        return (zipf(term) < self.role_zipf and not is_english_word(term)
+                and not _shouting(text, s, e) and not _explained_in(text, term))
 
     def _role_after(self, text: str, e: int) -> bool:
         return self.role_after is not None and self.role_after.match(text, e) is not None

@@ -266,17 +266,13 @@ def compile_phrases(phrases: list[str]) -> re.Pattern[str]:
         for w in f.split(" "):
             node = node.setdefault(_form_regex(w), {})
         node[None] = {}
-    return re.compile(rf"(?<![\w'’])(?:{_trie_alternation(root)})(?![\w'’])", re.IGNORECASE)
-
-
-def _trie_alternation(node: dict) -> str:
-    """The words under `node` as nested alternatives, the deepest branch first and a form's end
-    last, so the longest form wins at a position as it did when the forms were listed whole."""
-    return _trie_branch(node)[0]
+    return re.compile(rf"(?<![\w'’])(?:{_trie_branch(root)[0]})(?![\w'’])", re.IGNORECASE)
 
 
 def _trie_branch(node: dict) -> tuple[str, int]:
-    """(the alternation under `node`, the depth of its deepest form), each subtree walked once."""
+    """(the words under `node` as nested alternatives, the depth of its deepest form), each
+    subtree walked once. The deepest branch comes first and a form's end last, so the longest
+    form wins at a position as it did when the forms were listed whole."""
     branches = []
     for word, child in node.items():
         if word is None:

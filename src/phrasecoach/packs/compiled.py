@@ -298,7 +298,7 @@ class CompiledRule:
         # ... and where a `requires: signals:` condition fails on the message given, a
         # parse-level rule is not parsed (signals_unmet): a parse costs more than the scan of the
         # context; a lexical rule asks only when it has matched
-        self.signal_gated = any(all(a.signals for a in q.alternatives) for q in self.spec.requires)
+        self.signal_gated = any(q.signals_only for q in self.requirements)
         if self.inert:
             # The message engine asks quick() first, so a conversation rule or a customer-side
             # signal never runs on a message; QA scoring runs them (phrasecoach.conversation).

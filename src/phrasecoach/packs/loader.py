@@ -285,9 +285,8 @@ def _key_lines(spec: RuleSpec, rnode) -> dict[tuple, int]:
     locs += [("unless", j, "regex", k) for j, ex in enumerate(spec.unless) for k in range(len(ex.regex or ()))]
     locs += [("unless", j, "phrases") for j, ex in enumerate(spec.unless) if ex.phrases]
     locs += [("suggest", j, "replacement") for j in range(len(spec.suggest))]
-    conds = [(("requires", j), rq) for j, rq in enumerate(spec.requires) if not rq.any_of]
-    conds += [(("requires", j, "any_of", i), a) for j, rq in enumerate(spec.requires)
-              for i, a in enumerate(rq.any_of or ())]
+    conds = [(("requires", j, "any_of", i) if rq.any_of else ("requires", j), a)
+             for j, rq in enumerate(spec.requires) for i, a in enumerate(rq.alternatives)]
     locs += [(*at, "signals" if rq.signals else "phrases" if rq.phrases else "regex") for at, rq in conds]
     locs += [(*at, "regex", k) for at, rq in conds for k in range(len(rq.regex or ()))]
     locs += [("match", "phrases"), ("match", "tokens"), ("match", "dependency")]
