@@ -193,6 +193,27 @@ def _children(pid: int) -> list[int]:
     return [int(x) for x in r.stdout.split()]
 
 
+def _cpu_ticks(pid: int) -> int:
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    except OSError:  # it ended
+        return -1
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def _busy_worker(pids: list[int], deadline: float) -> int:
+    """A worker that is scoring now (its CPU time grows), not one idle between chunks: killing an
+    idle worker costs no chunk, so the retry this test is about would not happen."""
+    while time.monotonic() < deadline:
+        before = {p: _cpu_ticks(p) for p in pids}
+        time.sleep(0.25)
+        grew = {p: _cpu_ticks(p) - t for p, t in before.items() if t >= 0}
+        p, ticks = max(grew.items(), key=lambda kv: kv[1], default=(None, 0))
+        if p is not None and ticks >= 10:  # 0.1 s of CPU in 0.25 s
+            return p
+    raise AssertionError(f"no worker of {pids} was busy scoring")
+
+
 def _kill_group(pid: int) -> None:
     try:
         os.killpg(pid, signal.SIGKILL)
@@ -216,7 +237,7 @@ def test_a_killed_worker_costs_at_most_its_chunk_and_the_run_is_published(tmp_pa
             time.sleep(0.05)
         first = _children(p.pid)
         assert len(first) == 2, first
-        os.kill(first[0], signal.SIGKILL)
+        os.kill(_busy_worker(first, deadline), signal.SIGKILL)
         if again:  # kill a worker of the new pool while it retries the first failed chunk alone
             while time.monotonic() < deadline:
                 new = [c for c in _children(p.pid) if c not in first]
