@@ -195,7 +195,7 @@ def _children(pid: int) -> list[int]:
 
 def _cpu_ticks(pid: int) -> int:
     try:
-        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:  # it ended
         return -1
     return int(fields[11]) + int(fields[12])  # utime + stime
