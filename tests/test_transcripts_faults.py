@@ -209,7 +209,7 @@ def _busy_worker(pids: list[int], deadline: float) -> int:
         time.sleep(0.25)
         grew = {p: _cpu_ticks(p) - t for p, t in before.items() if t >= 0}
         p, ticks = max(grew.items(), key=lambda kv: kv[1], default=(None, 0))
-        if p is not None and ticks >= 10:  # 0.1 s of CPU in 0.25 s
+        if p is not None and ticks >= os.sysconf("SC_CLK_TCK") // 10:  # 0.1 s of CPU in 0.25 s
             return p
     raise AssertionError(f"no worker of {pids} was busy scoring")
 
