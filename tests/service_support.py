@@ -35,13 +35,14 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_server(app):
-    """Serve `app` with uvicorn on a free 127.0.0.1 port in a thread; yield the base URL."""
+def running_server(app, *, lifespan: str = "on"):
+    """Serve `app` with uvicorn on a free 127.0.0.1 port in a thread; yield the base URL.
+    `lifespan="off"` serves it without its start-up (the pipeline never loads)."""
     import uvicorn
 
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           access_log=False))
+                                           access_log=False, lifespan=lifespan))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60
@@ -54,6 +55,15 @@ def running_server(app):
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextlib.contextmanager
+def served(app, *, lifespan: str = "on"):
+    """An httpx client on `app` served by uvicorn over a real socket (running_server)."""
+    import httpx
+
+    with running_server(app, lifespan=lifespan) as base, httpx.Client(base_url=base, timeout=60) as client:
+        yield client
 
 
 @contextlib.contextmanager

@@ -1,4 +1,5 @@
-"""The HTTP service through FastAPI's TestClient: every endpoint and every error path.
+"""The HTTP service over real HTTP (uvicorn on 127.0.0.1, an httpx client): every endpoint and
+every error path.
 
 The engine is real (one warmed Coach shared by every app here); nothing is mocked.
 """
@@ -10,10 +11,9 @@ import logging
 
 import pytest
 from fastapi import APIRouter, Request
-from fastapi.testclient import TestClient
 
 from phrasecoach.serving import engine_of
-from service_support import make_app, shared_coach
+from service_support import make_app, served, shared_coach
 
 DOB = "Date of birth?"
 CALM = "Calm down."
@@ -21,7 +21,7 @@ CALM = "Calm down."
 
 @pytest.fixture(scope="module")
 def client():
-    with TestClient(make_app()) as c:
+    with served(make_app()) as c:
         yield c
 
 
@@ -43,12 +43,12 @@ def test_healthz_and_readyz(client):
 
 
 def test_not_ready_before_start_up():
-    c = TestClient(make_app())  # no `with`: the lifespan (pipeline load) has not run
-    assert c.get("/healthz").status_code == 200
-    r = c.get("/readyz")
-    assert r.status_code == 503 and r.json()["error"]["code"] == "E054"
-    r = c.post("/v1/check", json={"text": DOB})
-    assert r.status_code == 503 and r.json()["error"]["code"] == "E054"
+    with served(make_app(), lifespan="off") as c:  # served without its start-up: no pipeline
+        assert c.get("/healthz").status_code == 200
+        r = c.get("/readyz")
+        assert r.status_code == 503 and r.json()["error"]["code"] == "E054"
+        r = c.post("/v1/check", json={"text": DOB})
+        assert r.status_code == 503 and r.json()["error"]["code"] == "E054"
 
 
 # ---- /v1/check --------------------------------------------------------------------------
@@ -134,7 +134,7 @@ def test_check_reads_json_whatever_the_content_type(client):
 
 
 def test_too_long_text_and_too_large_batch_are_413():
-    with TestClient(make_app(max_text_chars=50, max_batch=3)) as c:
+    with served(make_app(max_text_chars=50, max_batch=3)) as c:
         r = c.post("/v1/check", json={"text": "x" * 51})
         assert r.status_code == 413
         assert r.json()["error"] == {"code": "E040", "field": "text", "message": r.json()["error"]["message"]}
@@ -225,7 +225,7 @@ def test_score_rejects_bad_conversations_with_the_field(client, payload, field, 
 
 
 def test_score_text_over_the_limit_is_413():
-    with TestClient(make_app(max_text_chars=20)) as c:
+    with served(make_app(max_text_chars=20)) as c:
         r = c.post("/v1/score", json={"turns": [{"speaker": "agent", "text": "x" * 21}]})
     assert r.status_code == 413 and r.json()["error"]["field"] == "turns[0].text"
 
@@ -282,7 +282,7 @@ def test_request_text_is_not_logged(client, caplog):
 
 # ---- API keys ----------------------------------------------------------------------------------
 def test_api_keys():
-    with TestClient(make_app(api_keys=["k-one", "k-two"])) as c:
+    with served(make_app(api_keys=["k-one", "k-two"])) as c:
         r = c.post("/v1/check", json={"text": DOB})
         assert r.status_code == 401 and r.json()["error"]["code"] == "E050"
         assert r.headers["www-authenticate"] == "Bearer"
@@ -313,7 +313,7 @@ def test_no_cors_by_default(client):
 
 
 def test_cors_for_configured_origins():
-    with TestClient(make_app(cors_origins=["https://desk.example"], api_keys=["k"])) as c:
+    with served(make_app(cors_origins=["https://desk.example"], api_keys=["k"])) as c:
         pre = c.options("/v1/check", headers={"Origin": "https://desk.example",
                                               "Access-Control-Request-Method": "POST",
                                               "Access-Control-Request-Headers": "content-type,x-api-key"})
@@ -330,7 +330,7 @@ def test_cors_for_configured_origins():
 # ---- time budget -------------------------------------------------------------------------------
 def test_time_budget():
     long_text = " ".join(["Date of birth? Calm down, you should have called earlier."] * 200)
-    with TestClient(make_app(request_timeout_s=0.0005)) as c:
+    with served(make_app(request_timeout_s=0.0005)) as c:
         r = c.post("/v1/check", json={"text": long_text})
         assert r.status_code == 503 and r.json()["error"]["code"] == "E053"
         r = c.post("/v2/check", data={"text": long_text, "language": "en-US"})
@@ -342,12 +342,12 @@ def test_time_budget():
 def test_static_page_when_present(tmp_path):
     (tmp_path / "index.html").write_text("<!doctype html><title>phrasecoach</title>", "utf-8")
     (tmp_path / "app.css").write_text("body{}", "utf-8")
-    with TestClient(make_app(web=tmp_path)) as c:
+    with served(make_app(web=tmp_path)) as c:
         r = c.get("/")
         assert r.status_code == 200 and "<title>phrasecoach</title>" in r.text
         assert r.headers["content-type"].startswith("text/html")
         assert c.get("/static/app.css").text == "body{}"
-    with TestClient(make_app(web=None)) as c:
+    with served(make_app(web=None)) as c:
         assert c.get("/").status_code == 404
 
 
@@ -360,7 +360,7 @@ def test_extra_routers_get_the_key_check_and_the_engine():
         report = await engine.run(engine.base().check, DOB)
         return {"findings": len(report.findings)}
 
-    with TestClient(make_app(routers=[extra], api_keys=["k"])) as c:
+    with served(make_app(routers=[extra], api_keys=["k"])) as c:
         assert c.post("/v1/echo-count").status_code == 401
         assert c.post("/v1/echo-count", headers={"X-API-Key": "k"}).json() == {"findings": 1}
 
@@ -526,7 +526,7 @@ def test_unexpected_errors_are_500_with_a_request_id_and_no_text(caplog):
     async def explode(request: Request):
         raise RuntimeError("engine exploded")
 
-    with TestClient(make_app(routers=[boom])) as c, caplog.at_level(logging.ERROR):
+    with served(make_app(routers=[boom])) as c, caplog.at_level(logging.ERROR):
         r = c.post("/v1/boom", json={"text": "customer secret 4111"})
     assert r.status_code == 500
     assert r.json()["error"]["code"] == "E000" and r.headers["x-request-id"]

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from fastapi.routing import APIRoute
-from fastapi.testclient import TestClient
 
 from phrasecoach import languagetool, service
-from service_support import make_app
+from service_support import make_app, served
 
 EXPECTED = {
     ("/healthz", "get"), ("/readyz", "get"),
@@ -18,7 +17,7 @@ EXPECTED = {
 
 def test_openapi_lists_every_endpoint():
     app = make_app()
-    with TestClient(app) as c:
+    with served(app) as c:
         schema = c.get("/openapi.json").json()
         docs = c.get("/docs")
     listed = {(path, method) for path, ops in schema["paths"].items() for method in ops}
@@ -32,7 +31,7 @@ def test_openapi_lists_every_endpoint():
 
 
 def test_openapi_has_examples_and_error_shapes():
-    with TestClient(make_app()) as c:
+    with served(make_app()) as c:
         schema = c.get("/openapi.json").json()
     comps = schema["components"]["schemas"]
     assert {"text": "Date of birth?"} in comps["CheckRequest"]["examples"]
