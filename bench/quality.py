@@ -90,6 +90,9 @@ SENTENCE_SETS = {
     "blind-14": (DATA / "blind-14" / "sentences.jsonl",
                  "written from docs/annotation.md alone by two helpers at the start of the twelfth "
                  "stop (2026-11-30), before its rule work; aggregate only", False),
+    "blind-15": (DATA / "blind-15" / "sentences.jsonl",
+                 "written from docs/annotation.md alone by two helpers at the end of the twelfth "
+                 "stop (2026-11-30), for the next; never read by that stop; aggregate only", False),
 }
 BLIND_SETS = [name for name in SENTENCE_SETS if name.startswith("blind")]  # a new blind set is added to SENTENCE_SETS only
 # more sets of real turns beside gold-dev: name -> (file in GOLD, title, dev)
