@@ -45,6 +45,12 @@ WARM_TEXT = "Date of birth? Calm down, you should have called earlier. Pls DM yo
 SLICE_CHARS = 4000
 # Threads that may hold a job at once (one runs, the rest wait for their turn, cheaply).
 MAX_JOBS = 32
+# The GIL switch interval of a service worker, in seconds (Python's default is 0.005). The
+# literal scan's RE2 set lets go of the GIL while it matches; taking it back from a busy event
+# loop waited up to the whole interval, once per text (a check with a busy thread beside it:
+# p50 5.5 ms at 0.005, 0.6 ms at 0.0001), and with 8 clients on 2 workers bench/http_load.py's
+# p99 went from 13 ms (before the RE2 set) to 80-100 ms; at 0.0001 it is 10-17 ms again.
+SWITCH_INTERVAL = 0.0001
 
 __all__ = ["Engine", "RequestError", "ServiceError", "checkpoint", "engine_of", "http_error",
            "key_matches", "paced", "require_api_key"]
@@ -348,6 +354,9 @@ class Engine:
     # lifecycle
     def load(self) -> None:
         """Build and warm the Coach (blocking; called once per worker at start-up)."""
+        import sys
+
+        sys.setswitchinterval(SWITCH_INTERVAL)  # the worker's own process (see SWITCH_INTERVAL)
         if self.coach is None:
             self.coach = Coach(settings=self.settings)
         self.coach.warm()
