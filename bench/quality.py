@@ -13,9 +13,11 @@ The sets (docs/quality.md says how each was made):
 - `judged`: corpus findings drawn at random per rule and judged by hand (tests/data/gold/judged*.jsonl).
 - `replies-holdout`, `replies-dev`: 406 more real turns, longer answers to longer customer messages,
   each labelled by two annotators (2026-11-29, fourth stop); holdout frozen, aggregate only.
-- `blind` to `blind-10`: sentences and short transcripts written from docs/annotation.md by
-  someone who never saw the rules (blind-2 before the rule work of 2026-11-29, blind-3 to blind-11 by two
-  more helpers each at the start of the next stops). Aggregate only; the newest is the fresh one.
+- `blind`, `blind-2`, ...: sentences and short transcripts written from docs/annotation.md by
+  people who never saw the rules, one folder each (tests/data/blind*/), found by folder. Each
+  folder's about.json says where it came from and how far it has been read: `unread` (the next
+  stop's fresh set; runs only when named, `--sets blind-16,missed-ack`), `aggregate` (figures
+  only), `dev` (its items were read; `--errors` lists them).
 - `written`: sentences and transcripts written the same way by two more writers, then tuned on
   (dev data: `--errors` lists its items). It says how the rules do on other people's wording
   they were fitted to, not on new wording.
@@ -51,50 +53,29 @@ SENTENCE_SETS = {
     "sentences": (SENTENCES, "tests/data/devset.jsonl, written by the rules' authors", True),
     "written": (DATA / "written" / "sentences.jsonl",
                 "tests/data/written/, written from the guide by helpers, then tuned on", True),
-    "blind": (DATA / "blind" / "sentences.jsonl", "written from docs/annotation.md alone; aggregate only", False),
-    "blind-2": (DATA / "blind-2" / "sentences.jsonl",
-                "written from docs/annotation.md alone, 2026-11-29; aggregate only", False),
-    "blind-3": (DATA / "blind-3" / "sentences.jsonl",
-                "written from docs/annotation.md alone by two helpers, 2026-11-29 (second stop); aggregate only",
-                False),
-    "blind-4": (DATA / "blind-4" / "sentences.jsonl",
-                "written from docs/annotation.md alone by two helpers, 2026-11-29 (third stop); aggregate only",
-                False),
-    "blind-5": (DATA / "blind-5" / "sentences.jsonl",
-                "written from docs/annotation.md alone by two helpers, 2026-11-29 (fourth stop); aggregate only",
-                False),
-    "blind-6": (DATA / "blind-6" / "sentences.jsonl",
-                "written from docs/annotation.md alone by two helpers, 2026-11-29 (fifth stop); aggregate only",
-                False),
-    "blind-7": (DATA / "blind-7" / "sentences.jsonl",
-                "written from docs/annotation.md alone by two helpers, 2026-11-29 (sixth stop); aggregate only",
-                False),
-    "blind-8": (DATA / "blind-8" / "sentences.jsonl",
-                "written from docs/annotation.md alone by two helpers at the end of the sixth stop of "
-                "2026-11-29, for the next; aggregate only", False),
-    "blind-9": (DATA / "blind-9" / "sentences.jsonl",
-                "written from docs/annotation.md alone by two helpers at the start of the seventh stop "
-                "of 2026-11-29, before its rule work; aggregate only", False),
-    "blind-10": (DATA / "blind-10" / "sentences.jsonl",
-                 "written from docs/annotation.md alone by two helpers at the start of the eighth stop "
-                 "of 2026-11-29, before its rule work; aggregate only", False),
-    "blind-11": (DATA / "blind-11" / "sentences.jsonl",
-                 "written from docs/annotation.md alone by two helpers at the start of the ninth stop "
-                 "(2026-11-30), before its rule work; aggregate only", False),
-    "blind-12": (DATA / "blind-12" / "sentences.jsonl",
-                 "written from docs/annotation.md alone by two helpers at the start of the tenth stop "
-                 "(2026-11-30), before its rule work; aggregate only", False),
-    "blind-13": (DATA / "blind-13" / "sentences.jsonl",
-                 "written from docs/annotation.md alone by two helpers at the start of the eleventh "
-                 "stop (2026-11-30), before its rule work; aggregate only", False),
-    "blind-14": (DATA / "blind-14" / "sentences.jsonl",
-                 "written from docs/annotation.md alone by two helpers at the start of the twelfth "
-                 "stop (2026-11-30), before its rule work; aggregate only", False),
-    "blind-15": (DATA / "blind-15" / "sentences.jsonl",
-                 "written from docs/annotation.md alone by two helpers at the end of the twelfth "
-                 "stop (2026-11-30), for the next; never read by that stop; aggregate only", False),
 }
-BLIND_SETS = [name for name in SENTENCE_SETS if name.startswith("blind")]  # a new blind set is added to SENTENCE_SETS only
+# The blind sets: every tests/data/blind*/ folder, in the order written. Its about.json says where
+# it came from and how far it has been read: "unread" (the next stop's fresh set: run only when
+# named in --sets, never by default or by missed-ack), "aggregate" (figures only), "dev" (its items
+# were read; --errors lists them).
+READ_STATES = ("unread", "aggregate", "dev")
+
+
+def _blind_sets() -> dict[str, tuple[Path, str, str]]:
+    found = {}
+    for d in sorted(DATA.glob("blind*/"), key=lambda d: int(d.name.partition("-")[2] or 1)):
+        about = json.loads((d / "about.json").read_text("utf-8"))
+        if about.get("read") not in READ_STATES:
+            raise SystemExit(f"{d / 'about.json'}: read must be one of {', '.join(READ_STATES)}")
+        found[d.name] = (d / "sentences.jsonl", about["title"], about["read"])
+    return found
+
+
+BLIND = _blind_sets()
+SENTENCE_SETS.update({name: (path, f"{title}; {'dev data' if read == 'dev' else 'aggregate only'}"
+                             + ("; UNREAD until now" if read == "unread" else ""), read == "dev")
+                      for name, (path, title, read) in BLIND.items()})
+BLIND_SETS = [name for name, (_, _, read) in BLIND.items() if read != "unread"]  # what runs by default
 # more sets of real turns beside gold-dev: name -> (file in GOLD, title, dev)
 TURN_SETS = {
     "gold-holdout": ("holdout.jsonl", "gold-holdout (frozen; aggregate only)", False),
@@ -106,7 +87,8 @@ TURN_SETS = {
 TRANSCRIPT_SETS = (
     ("written transcripts (tuned on)", DATA / "written" / "transcripts.jsonl", True),
     # each blind set's transcripts, beside its sentences
-    *((f"{name} transcripts (aggregate only)", DATA / name / "transcripts.jsonl", False) for name in BLIND_SETS),
+    *((f"{name} transcripts ({'dev data' if read == 'dev' else 'aggregate only'})", DATA / name / "transcripts.jsonl",
+       read == "dev") for name, (_, _, read) in BLIND.items()),
 )
 JUDGED = judged_files(GOLD)  # corpus findings judged by hand (goldset.judged_files says which)
 # safe rewrites judged good or not by hand (bench/review.py draw --safe)
@@ -273,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.errors and dev:
             _print_turn_errors(coach, turns, name)
     if "missed-ack" in sets:
-        summary["missed-ack"] = print_missed_ack(coach, errors=args.errors, writers=writers)
+        summary["missed-ack"] = print_missed_ack(coach, errors=args.errors, writers=writers, named=sets)
     if "safe" in sets and CORPUS.is_file() and SAFE_JUDGED:
         summary["safe"] = print_safe(coach)
     if args.rules or args.record:
@@ -313,8 +295,12 @@ def print_safe(coach: Coach) -> dict:
     return {"judged": n, "good": good, "share": share, "low": lo}
 
 
-def print_missed_ack(coach: Coach, errors: bool = False, writers: set[str] | None = None) -> dict:
-    """PC701 (missed acknowledgment, QA scoring) on the gold turns and the written transcripts."""
+def print_missed_ack(coach: Coach, errors: bool = False, writers: set[str] | None = None,
+                     named: set[str] = frozenset()) -> dict:
+    """PC701 (missed acknowledgment, QA scoring) on the gold turns and the written transcripts.
+
+    An unread blind set's transcripts count only when that set is named too (`--sets blind-16,missed-ack`).
+    """
     out = {}
     sets = []
     if CORPUS.is_file():
@@ -322,6 +308,9 @@ def print_missed_ack(coach: Coach, errors: bool = False, writers: set[str] | Non
             if (GOLD / file).is_file():
                 sets.append((f"{name} (real turns)", missed_ack_items(GOLD / file, CORPUS), False))
     for name, path, dev in TRANSCRIPT_SETS:
+        folder = path.parent.name
+        if folder in BLIND and BLIND[folder][2] == "unread" and folder not in named:
+            continue
         if path.is_file():
             rows = [json.loads(x) for x in path.read_text("utf-8").splitlines() if x.strip()]
             if path.parent.name == "written":
