@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "data"
 CORPUS = ROOT.parent / "shared" / "corpus" / "transcripts.jsonl"
 GOLD = ROOT / "tests" / "data" / "gold"
 
@@ -86,3 +87,19 @@ def test_quality_reads_only_the_writers_asked_for(tmp_path):
     k_turns = sum(1 for x in _rows("../written/transcripts.jsonl") if x["id"].startswith("k-")
                   for t in x["turns"] if t["speaker"] == "agent")
     assert sum(ma.get(k, 0) for k in ("tp", "fp", "fn", "tn")) == k_turns
+    # the next stop's fresh blind set is read only when named: never as a side effect of missed-ack
+    unread = [d.name for d in DATA.glob("blind*/") if json.loads((d / "about.json").read_text())["read"] == "unread"]
+    all_ma = json.loads((tmp_path / "q.json").read_text())["missed-ack"]
+    assert not [k for k in all_ma for n in unread if k.startswith(f"{n} ")]
+    assert "blind-2 transcripts (aggregate only)" in all_ma
+
+
+def test_every_blind_set_says_where_it_came_from_and_how_far_it_was_read():
+    """bench/quality.py finds blind sets by folder; a folder without a valid about.json is an error there."""
+    folders = sorted(DATA.glob("blind*/"))
+    assert len(folders) >= 16
+    for d in folders:
+        about = json.loads((d / "about.json").read_text())
+        assert about["read"] in ("unread", "aggregate", "dev"), d
+        assert about["title"].startswith("written from docs/annotation.md alone"), d
+        assert (d / "sentences.jsonl").is_file() and (d / "transcripts.jsonl").is_file(), d
