@@ -73,7 +73,7 @@ def _blind_sets() -> dict[str, tuple[Path, str, str]]:
 
 BLIND = _blind_sets()
 SENTENCE_SETS.update({name: (path, f"{title}; {'dev data' if read == 'dev' else 'aggregate only'}"
-                             + ("; UNREAD until now" if read == "unread" else ""), read == "dev")
+                             + ("; unread until this run" if read == "unread" else ""), read == "dev")
                       for name, (path, title, read) in BLIND.items()})
 BLIND_SETS = [name for name, (_, _, read) in BLIND.items() if read != "unread"]  # what runs by default
 # more sets of real turns beside gold-dev: name -> (file in GOLD, title, dev)
@@ -205,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rules", action="store_true", help="per-rule precision (gold-dev + judged)")
     ap.add_argument("--errors", action="store_true",
-                    help="list false alarms and misses on the dev sets (never holdout or blind)")
+                    help="list false alarms and misses on the dev sets (never a holdout, or a blind set not marked dev)")
     ap.add_argument("--record", action="store_true", help=f"write rules/core/{MEASURED_FILE}")
     ap.add_argument("--sets", default=",".join(["sentences", "written", "gold-dev", "gold-holdout", "replies-dev",
                                                  "replies-holdout", *BLIND_SETS, "missed-ack", "safe"]),
