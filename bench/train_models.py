@@ -1,12 +1,15 @@
-"""Remake the bundled wording models (PC221 defensive, PC311 blame) from their data.
+"""Remake the bundled wording models (PC221 defensive, PC311 blame, PC410 dismissive, PC611
+impatience) from their data.
 
-    python bench/train_models.py            # writes rules/core/models/{defensive,blame}.tsv
+    python bench/train_models.py            # writes rules/core/models/<category>.tsv
     python bench/train_models.py --check    # exit 1 if the shipped files are not what the data gives
 
-Each is trained on the written sentences (tests/data/written/), the labelled real agent
-sentences of bench/wording_data.py (gold-dev, replies-dev and the judged corpus findings) and
-5,000 random unlabelled agent turns (`wording_data.py --sample`); the corpus text is read from
-../shared, never stored here. The bounds are stated once, here: the threshold is the lowest at
+Each is trained on the written sentences (tests/data/written/), every blind set already used up
+as dev data (`read: dev` in its about.json; the fresh ones, `unread` or `aggregate`, stay out so
+they can measure the models), the labelled real agent sentences of bench/wording_data.py
+(gold-dev, replies-dev and the judged corpus findings) and 5,000 random unlabelled agent turns
+(`wording_data.py --sample`); the corpus text is read from ../shared, never stored here. Each
+writer is a group of its own, so the held-out figures are for writers the model never saw. The bounds are stated once, here: the threshold is the lowest at
 which held-out precision reaches `min_precision` in each labelled source, and at most
 `max_clean` of each source's clean sentences (every sentence of the random turns) is flagged.
 Real text cannot reach the 0.9 the written set does; blame has only a few dozen real examples.
@@ -15,6 +18,7 @@ Real text cannot reach the 0.9 the written set does; blame has only a few dozen 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 from pathlib import Path
@@ -25,15 +29,40 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 import wording_data  # noqa: E402
 
-WRITTEN = ROOT / "tests" / "data" / "written" / "sentences.jsonl"
+DATA = ROOT / "tests" / "data"
+WRITTEN = DATA / "written" / "sentences.jsonl"
 MODELS = ROOT / "rules" / "core" / "models"
+# min_precision binds in every source, real turns included: impatience has two dozen real
+# examples to hold it to, and no threshold reaches 0.7 on them (its rule is preview for that)
 RECIPES = {
-    "defensive": {"min_precision": 0.8, "max_clean": 0.005},
+    "defensive": {"min_precision": 0.8, "max_clean": 0.01},
     "blame": {"min_precision": 0.7, "max_clean": 0.005},
+    "dismissive": {"min_precision": 0.8, "max_clean": 0.005},
+    "impatience": {"min_precision": 0.5, "max_clean": 0.005},
 }
 
 
 SAMPLE = 5000  # random unlabelled real turns: the share of them a model flags is bounded too
+
+
+def dev_blind_sets() -> list[Path]:
+    """The blind sets whose items have been read (`read: dev`): training data from then on."""
+    return [d for d in sorted(DATA.glob("blind*/"))
+            if json.loads((d / "about.json").read_text("utf-8")).get("read") == "dev"]
+
+
+def guide_rows() -> list[dict]:
+    """The sentences written from the guide: the written set and the dev blind sets, one source
+    ("written") whose groups are the writers (a blind set's `a-` is not the written set's `a-`)."""
+    rows = read_rows([str(WRITTEN)])
+    for d in dev_blind_sets():
+        for r in read_rows([str(d / "sentences.jsonl")]):
+            writer, _, rest = r["id"].rpartition("-")  # "a-s0001"; the first sets had one writer: "b0001"
+            r["id"] = f"{d.name.replace('-', '')}{writer}-{rest}"  # "blind9a-s0001": writer a of blind-9
+            rows.append(r)
+    for r in rows:
+        r["_source"] = "written"
+    return rows
 
 
 def build(category: str, workdir: Path):
@@ -43,7 +72,7 @@ def build(category: str, workdir: Path):
     if not real.is_file():
         wording_data.main(["--out", str(real)])
         wording_data.main(["--sample", str(SAMPLE), "--out", str(sample)])
-    return train(read_rows([str(WRITTEN), str(real), str(sample)]), category, **RECIPES[category])
+    return train(guide_rows() + read_rows([str(real), str(sample)]), category, **RECIPES[category])
 
 
 def main(argv: list[str] | None = None) -> int:

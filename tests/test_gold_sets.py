@@ -91,7 +91,7 @@ def test_quality_reads_only_the_writers_asked_for(tmp_path):
     unread = [d.name for d in DATA.glob("blind*/") if json.loads((d / "about.json").read_text())["read"] == "unread"]
     all_ma = json.loads((tmp_path / "q.json").read_text())["missed-ack"]
     assert not [k for k in all_ma for n in unread if k.startswith(f"{n} ")]
-    assert "blind-2 transcripts (aggregate only)" in all_ma
+    assert any(k.startswith("blind-2 transcripts (") for k in all_ma)  # a set already read still runs
 
 
 def test_every_blind_set_says_where_it_came_from_and_how_far_it_was_read():

@@ -150,7 +150,7 @@ def test_rules_train_writes_a_model_and_names_a_bad_row(tmp_path):
     assert bad.returncode == 2 and f"labelled.jsonl:{len(_rows()) + 1}" in bad.stderr
 
 
-@pytest.mark.parametrize("category", ["defensive", "blame"])
+@pytest.mark.parametrize("category", ["defensive", "blame", "dismissive", "impatience"])
 def test_the_bundled_models_are_what_their_data_trains(category, tmp_path):
     """A model edited by hand, or left behind when its data grew, fails here
     (remake: python bench/train_models.py)."""

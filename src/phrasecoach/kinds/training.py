@@ -1,7 +1,7 @@
 """`phrasecoach rules train`: labelled sentences in, a wording model file out.
 
 The threshold is not guessed: each writer's sentences are scored by a model trained without
-them (leave one writer out), and the threshold is the lowest at which those held-out scores
+them (the writers dealt into ten folds, each held out in turn), and the threshold is the lowest at which those held-out scores
 reach the precision asked for. The file records the data and the held-out figures, so a
 reader knows what the weights rest on.
 """
@@ -45,7 +45,7 @@ def read_rows(paths: list[str]) -> list[dict]:
 
 
 def train(rows: list[dict], category: str, *, min_precision: float = 0.9,
-          max_clean: float = 0.005) -> wording.WordingModel:
+          max_clean: float = 0.005, folds: int = 10) -> wording.WordingModel:
     if category not in FINDING_CATEGORIES:
         raise PhrasecoachError(f"unknown category `{category}`", hint=f"one of {', '.join(FINDING_CATEGORIES)}")
     examples = wording.examples_from_labelled(rows, category, lexical_sentences)
@@ -55,12 +55,12 @@ def train(rows: list[dict], category: str, *, min_precision: float = 0.9,
     if len(groups) < 2:
         raise PhrasecoachError("cross-validation needs items of two writers at least",
                                hint="ids look like `a-s0001`: the part before '-' names the writer")
-    scores = wording.cross_scores(examples, category)
+    scores = wording.cross_scores(examples, category, folds=folds)
     th, figs = wording.choose_threshold(examples, scores, min_precision=min_precision, max_clean_rate=max_clean)
     model = wording.fit(examples, category)
     model.threshold = th
     model.meta = {"sentences": f"{len(examples)} ({sum(e.positive for e in examples)} {category})",
-                  "groups": f"{len(groups)} (each held out in turn to choose the threshold)",
+                  "groups": f"{len(groups)} in {min(folds, len(groups))} folds (each fold held out in turn to choose the threshold)",
                   "bounds": f"precision >= {min_precision}, clean sentences flagged <= {max_clean}, in each file"}
     for src, f in figs.items() or {"-": {}}.items():
         model.meta[f"held out, {src}"] = (", ".join(f"{k} {v}" for k, v in f.items())

@@ -258,15 +258,22 @@ def fit(examples: list[Example], category: str, *, l2: float = 1e-3, epochs: int
     return WordingModel(category=category, bias=float(b), weights=weights, threshold=0.5)
 
 
-def cross_scores(examples: list[Example], category: str, **kw) -> list[float]:
-    """Each example's probability from a model trained without its group (leave one group out)."""
-    groups = sorted({e.group for e in examples})
+def fold_of(groups: list[str], folds: int) -> dict[str, int]:
+    """Groups dealt round the folds in name order: a writer is never split across folds."""
+    return {g: i % folds for i, g in enumerate(sorted(groups))}
+
+
+def cross_scores(examples: list[Example], category: str, folds: int = 10, **kw) -> list[float]:
+    """Each example's probability from a model trained without its group: the groups (writers,
+    batches) are dealt into at most `folds` folds and each fold is held out in turn, so training
+    costs `folds` fits however many writers the data has."""
+    fold = fold_of(list({e.group for e in examples}), folds)
     out = [0.0] * len(examples)
-    for gname in groups:
-        train = [e for e in examples if e.group != gname]
+    for k in sorted(set(fold.values())):
+        train = [e for e in examples if fold[e.group] != k]
         model = fit(train, category, **kw)
         for i, e in enumerate(examples):
-            if e.group == gname:
+            if fold[e.group] == k:
                 out[i] = model.probability(e.text)
     return out
 
@@ -340,4 +347,4 @@ def examples_from_labelled(rows: Iterable[dict], category: str, split) -> list[E
 DETECTORS = {WordingModelDetector.name: WordingModelDetector}
 
 __all__ = ["DETECTORS", "WordingModel", "WordingModelDetector", "Example", "fit", "cross_scores",
-           "choose_threshold", "examples_from_labelled", "load_model", "words", "ngrams"]
+           "choose_threshold", "examples_from_labelled", "fold_of", "load_model", "words", "ngrams"]
