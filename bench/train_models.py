@@ -51,11 +51,14 @@ def dev_blind_sets() -> list[Path]:
             if json.loads((d / "about.json").read_text("utf-8")).get("read") == "dev"]
 
 
-def guide_rows() -> list[dict]:
-    """The sentences written from the guide: the written set and the dev blind sets, one source
-    ("written") whose groups are the writers (a blind set's `a-` is not the written set's `a-`)."""
+def guide_rows(leave_out: frozenset[str] = frozenset()) -> list[dict]:
+    """The sentences written from the guide: the written set and the dev blind sets (but those
+    named in `leave_out`), one source ("written") whose groups are the writers (a blind set's `a-`
+    is not the written set's `a-`)."""
     rows = read_rows([str(WRITTEN)])
     for d in dev_blind_sets():
+        if d.name in leave_out:
+            continue
         for r in read_rows([str(d / "sentences.jsonl")]):
             writer, _, rest = r["id"].rpartition("-")  # "a-s0001"; the first sets had one writer: "b0001"
             r["id"] = f"{d.name.replace('-', '')}{writer}-{rest}"  # "blind9a-s0001": writer a of blind-9

@@ -194,3 +194,25 @@ def test_training_sees_the_sentences_the_engine_checks():
         ("Hello there.", False, True),
         ("You sent it to the wrong address, so it bounced!", True, False),
         ("I'll resend it.", False, True)]
+
+
+def test_leaving_a_blind_set_out_scores_it_by_rules_model_and_both():
+    """`bench/wording_cv.py` (docs/quality.md): a left-out set's every text is counted once per
+    row, and a set it cannot leave out is named in a clear error."""
+    if not (ROOT.parent / "shared" / "corpus" / "transcripts.jsonl").is_file():
+        pytest.skip("../shared/corpus is absent: the real sentences are read from it")
+    script = str(ROOT / "bench" / "wording_cv.py")
+    rows = [json.loads(x) for x in (ROOT / "tests" / "data" / "blind-15" / "sentences.jsonl").read_text().splitlines() if x]
+    labelled = sum(1 for r in rows if any(x["category"] == "impatience" for x in r["labels"]))
+    clean = sum(1 for r in rows if not r["labels"])
+    p = subprocess.run([sys.executable, script, "--categories", "impatience", "--sets", "blind-15"],
+                       capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert p.returncode == 0, p.stderr
+    table = {line.split()[1]: line.split() for line in p.stdout.splitlines() if line.startswith("impatience")}
+    assert set(table) == {"rules", "model", "rules+model"}
+    for k, cols in table.items():
+        tp, fn = int(cols[4]), int(cols[6])
+        assert tp + fn == labelled and cols[7].endswith(f"/{clean}"), (k, cols)
+    bad = subprocess.run([sys.executable, script, "--sets", "blind-17"], capture_output=True, text=True,
+                         timeout=300, cwd=ROOT)
+    assert bad.returncode == 2 and "not a dev blind set: blind-17" in bad.stderr
