@@ -1,4 +1,4 @@
-"""Remake the bundled wording models (PC221 defensive, PC311 blame, PC410 dismissive, PC611
+"""Remake the bundled wording models (PC221 defensive, PC311 blame, PC413 dismissive, PC611
 impatience) from their data.
 
     python bench/train_models.py            # writes rules/core/models/<category>.tsv
@@ -9,9 +9,10 @@ as dev data (`read: dev` in its about.json; the fresh ones, `unread` or `aggrega
 they can measure the models), the labelled real agent sentences of bench/wording_data.py
 (gold-dev, replies-dev and the judged corpus findings) and 5,000 random unlabelled agent turns
 (`wording_data.py --sample`); the corpus text is read from ../shared, never stored here. Each
-writer is a group of its own, so the held-out figures are for writers the model never saw. The bounds are stated once, here: the threshold is the lowest at
-which held-out precision reaches `min_precision` in each labelled source, and at most
-`max_clean` of each source's clean sentences (every sentence of the random turns) is flagged.
+writer is a group of its own, so the held-out figures are for writers the model never saw. The
+bounds are stated once, here: the threshold is the lowest at which held-out precision reaches
+`min_precision` in each labelled source, and at most `max_clean` of each source's clean
+sentences (every sentence of the random turns) is flagged.
 Real text cannot reach the 0.9 the written set does; blame has only a few dozen real examples.
 """
 

@@ -1,9 +1,9 @@
 """`phrasecoach rules train`: labelled sentences in, a wording model file out.
 
 The threshold is not guessed: each writer's sentences are scored by a model trained without
-them (the writers dealt into ten folds, each held out in turn), and the threshold is the lowest at which those held-out scores
-reach the precision asked for. The file records the data and the held-out figures, so a
-reader knows what the weights rest on.
+them (the writers dealt into ten folds, each held out in turn), and the threshold is the lowest
+at which those held-out scores reach the precision asked for. The file records the data and the
+held-out figures, so a reader knows what the weights rest on.
 """
 
 from __future__ import annotations
