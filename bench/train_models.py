@@ -19,7 +19,6 @@ Real text cannot reach the 0.9 the written set does; blame has only a few dozen 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 from pathlib import Path
@@ -28,15 +27,19 @@ from phrasecoach.kinds.training import read_rows, train
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
+import quality  # noqa: E402
 import wording_data  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 WRITTEN = DATA / "written" / "sentences.jsonl"
 MODELS = ROOT / "rules" / "core" / "models"
 # min_precision binds in every source, real turns included: impatience has two dozen real
-# examples to hold it to, and no threshold reaches 0.7 on them (its rule is preview for that)
+# examples to hold it to, and no threshold reaches 0.7 on them (its rule is preview for that).
+# Defensive's real sentences include 400 mined near its threshold (mostly hard negatives: the
+# company's voice, "we strive to"), on which held-out precision levels off near 0.7 and 2 % of
+# the clean ones are flagged; 0.8 and 1 % were reached only at 0.90 (6 real sentences flagged).
 RECIPES = {
-    "defensive": {"min_precision": 0.8, "max_clean": 0.01},
+    "defensive": {"min_precision": 0.7, "max_clean": 0.02},
     "blame": {"min_precision": 0.7, "max_clean": 0.005},
     "dismissive": {"min_precision": 0.8, "max_clean": 0.005},
     "impatience": {"min_precision": 0.5, "max_clean": 0.005},
@@ -47,9 +50,9 @@ SAMPLE = 5000  # random unlabelled real turns: the share of them a model flags i
 
 
 def dev_blind_sets() -> list[Path]:
-    """The blind sets whose items have been read (`read: dev`): training data from then on."""
-    return [d for d in sorted(DATA.glob("blind*/"))
-            if json.loads((d / "about.json").read_text("utf-8")).get("read") == "dev"]
+    """The blind sets whose items have been read (`read: dev`): training data from then on, in
+    the order written (bench/quality.py reads their about.json and checks the read states)."""
+    return [path.parent for path, _, read in quality.BLIND.values() if read == "dev"]
 
 
 def guide_rows(leave_out: frozenset[str] = frozenset()) -> list[dict]:
@@ -69,14 +72,19 @@ def guide_rows(leave_out: frozenset[str] = frozenset()) -> list[dict]:
     return rows
 
 
-def build(category: str, workdir: Path):
-    """The model `category` trained from the data as it is now."""
+def training_rows(workdir: Path) -> list[dict]:
+    """Every row the models learn from: the guide's sentences, the labelled real ones and the
+    random real turns (the last two written to `workdir` first, as `phrasecoach rules train` reads them)."""
     real = workdir / "real-labelled.jsonl"
     sample = workdir / "corpus-sample.jsonl"
-    if not real.is_file():
-        wording_data.main(["--out", str(real)])
-        wording_data.main(["--sample", str(SAMPLE), "--out", str(sample)])
-    return train(guide_rows() + read_rows([str(real), str(sample)]), category, **RECIPES[category])
+    wording_data.main(["--out", str(real)])
+    wording_data.main(["--sample", str(SAMPLE), "--out", str(sample)])
+    return guide_rows() + read_rows([str(real), str(sample)])
+
+
+def build(category: str, rows: list[dict]):
+    """The model `category` trained from `rows` (training_rows())."""
+    return train(rows, category, **RECIPES[category])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,8 +96,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     stale = []
     with tempfile.TemporaryDirectory() as tmp:
+        rows = training_rows(Path(tmp))
         for cat in RECIPES:
-            model = build(cat, Path(tmp))
+            model = build(cat, rows)
             path = MODELS / f"{cat}.tsv"
             if args.check:
                 if not path.is_file() or path.read_text("utf-8") != model.dump():

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -26,26 +27,36 @@ import train_models  # noqa: E402
 import wording_data  # noqa: E402
 from phrasecoach import Coach  # noqa: E402
 from phrasecoach.kinds import wording  # noqa: E402
-from phrasecoach.kinds.training import read_rows  # noqa: E402
 from phrasecoach.text import lexical_sentences  # noqa: E402
 
 VALIDATION = 3  # sets held out beside the left-out one to choose the threshold
 
 
+MIN_WORDS = wording.WordingOptions.model_fields["min_words"].default  # the detector's
+
+
+def _probability(model: wording.WordingModel, sentence: str) -> float:
+    """The sentence's probability as the detector scores it (0 for one too short to score)."""
+    ws = wording.sentence_words(sentence)
+    if len(ws) <= MIN_WORDS:
+        return 0.0
+    z = model.logit_words(ws)
+    return 1.0 / (1.0 + math.exp(-z)) if z > -50 else 0.0
+
+
 def _score(model: wording.WordingModel, text: str) -> float:
-    """The text's highest sentence probability (sentences the detector would score at all)."""
-    return max([model.probability(wording.unquoted(text[s:e])) for s, e in lexical_sentences(text)
-                if len(wording.words(text[s:e])) > 3] or [0.0])
+    """The text's highest sentence probability."""
+    return max((_probability(model, text[s:e]) for s, e in lexical_sentences(text)), default=0.0)
 
 
 def _threshold(val: list[tuple[float, bool]], calib: list[float], min_precision: float, max_clean: float) -> float:
-    for k in range(2, 20):
-        t = k / 20
-        tp = sum(1 for s, pos in val if s >= t and pos)
-        fp = sum(1 for s, pos in val if s >= t and not pos)
-        if tp / max(1, tp + fp) >= min_precision and sum(x >= t for x in calib) <= max_clean * len(calib):
-            return t
-    return 0.95
+    """wording.choose_threshold, with the validation texts held to the precision bound and the
+    calibration sentences (random real turns, unlabelled) to the clean-rate bound."""
+    examples = [wording.Example("", pos, source="validation") for _, pos in val]
+    examples += [wording.Example("", False, clean=True, source="calibration") for _ in calib]
+    th, _ = wording.choose_threshold(examples, [s for s, _ in val] + calib,
+                                     min_precision=min_precision, max_clean_rate=max_clean)
+    return th
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     drawn = wording_data.sample(2 * train_models.SAMPLE)  # the first half is train_models' own draw
     real = [{**r, "_source": "real-labelled.jsonl"} for r in wording_data.rows()]
     sample = [{**r, "_source": "corpus-sample.jsonl"} for r in drawn[:train_models.SAMPLE]]
-    calib_sentences = [wording.unquoted(r["text"][s:e]) for r in drawn[train_models.SAMPLE:]
+    calib_sentences = [r["text"][s:e] for r in drawn[train_models.SAMPLE:]
                        for s, e in lexical_sentences(r["text"])]
     coach = Coach(level="picky")
     items = {}
@@ -91,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
 
             inner, model = fit([f, *val_sets]), fit([f])
             val = [(_score(inner, t), cat in gold) for n in val_sets for t, gold, _ in items[n]]
-            th = _threshold(val, [model.probability(s) for s in calib_sentences], args.min_precision, args.max_clean)
+            th = _threshold(val, [_probability(model, s) for s in calib_sentences], args.min_precision, args.max_clean)
             for text, gold, rules in items[f]:
                 clean += not gold
                 by_model = _score(model, text) >= th

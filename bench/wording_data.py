@@ -11,7 +11,11 @@ agents speak in the company's voice far more often. So real text goes in too, la
   only a borderline span of the category is left out;
 - every judged corpus finding (tests/data/gold/judged*.jsonl), as its sentence: right is an example
   of the rule's category, wrong is not, borderline is left out. Not the `judged-learned-*` files:
-  they are fresh draws of the models' own findings, kept apart to measure them.
+  they are fresh draws of the models' own findings, kept apart to measure them;
+- every mined sentence (tests/data/gold/mined-*.jsonl: {id, turn, category, start, end, verdict}):
+  real sentences the models scored near or above their thresholds, judged by two helpers for that
+  category (right by both: an example; wrong by both: not; the rest left out). Training data
+  only: they are no rule's findings, so no precision figure reads them.
 Holdout turns (gold-holdout, replies-holdout) are never read. The output holds corpus text, so it is
 written outside the repository; the corpus stays in ../shared. Ids are `rK-<conversation>:<turn>`,
 K a stable hash to five groups, so cross-validation holds real turns out a fifth at a time.
@@ -35,6 +39,7 @@ GOLD = ROOT / "tests" / "data" / "gold"
 HOLDOUTS = ("holdout.jsonl", "replies-holdout.jsonl")
 DEV = ("dev.jsonl", "replies-dev.jsonl")
 MEASURE_ONLY = "judged-learned-"  # judged findings of the models themselves: never trained on
+MINED = "mined-*.jsonl"  # judged sentences near the models' thresholds: trained on, never measured
 
 
 def _group(key: str) -> str:
@@ -48,8 +53,9 @@ def _turns(files) -> set[tuple[str, int]]:
 
 
 def _trained_judged(gold: Path) -> list[Path]:
-    """The judged files the models learn from: all but the draws kept to measure them."""
-    return [f for f in judged_files(gold) if not f.name.startswith(MEASURE_ONLY)]
+    """The judged files the models learn from: all but the draws kept to measure them, and the
+    mined sentences."""
+    return [f for f in judged_files(gold) if not f.name.startswith(MEASURE_ONLY)] + sorted(gold.glob(MINED))
 
 
 def rows(corpus: Path = CORPUS, gold: Path = GOLD) -> list[dict]:
@@ -68,7 +74,7 @@ def rows(corpus: Path = CORPUS, gold: Path = GOLD) -> list[dict]:
     convs = read_conversations(corpus, {r["id"] for r in judged})
     seen = set()
     for r in judged:
-        cat = category.get(r["rule"])
+        cat = r.get("category") or category.get(r["rule"])
         if cat is None or (r["id"], r["turn"]) in held or r["verdict"] == "borderline" or r["id"] not in convs:
             continue
         text = convs[r["id"]]["turns"][r["turn"]]["text"]

@@ -58,6 +58,11 @@ def unquoted(sentence: str) -> str:
     return " ".join(p.strip() for p in out if p.strip())
 
 
+def sentence_words(sentence: str) -> list[str]:
+    """The words a model scores a sentence by: its own, the quoted ones cut out (unquoted())."""
+    return words(unquoted(sentence))
+
+
 def ngrams(sentence: str) -> list[str]:
     """Every n-gram of the sentence, space-joined as the model file writes them, once per
     occurrence (a sentence is scored by the sum over its n-grams, repeats counted)."""
@@ -187,8 +192,7 @@ class WordingModelDetector(Detector):
         self._min = options.min_words
 
     def find_lexical(self, text: str, start: int, end: int) -> list[Match]:
-        sentence = unquoted(text[start:end])
-        ws = words(sentence)
+        ws = sentence_words(text[start:end])
         model = self.model
         # most sentences cannot reach the threshold by their words' best weights: no n-grams made
         if len(ws) <= self._min or model.bound(ws) < self._cut or model.logit_words(ws) < self._cut:
@@ -347,4 +351,4 @@ def examples_from_labelled(rows: Iterable[dict], category: str, split) -> list[E
 DETECTORS = {WordingModelDetector.name: WordingModelDetector}
 
 __all__ = ["DETECTORS", "WordingModel", "WordingModelDetector", "Example", "fit", "cross_scores",
-           "choose_threshold", "examples_from_labelled", "fold_of", "load_model", "words", "ngrams"]
+           "choose_threshold", "examples_from_labelled", "fold_of", "load_model", "words", "sentence_words", "ngrams"]
