@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from pathlib import Path
 
@@ -38,10 +37,7 @@ MIN_WORDS = wording.WordingOptions.model_fields["min_words"].default  # the dete
 def _probability(model: wording.WordingModel, sentence: str) -> float:
     """The sentence's probability as the detector scores it (0 for one too short to score)."""
     ws = wording.sentence_words(sentence)
-    if len(ws) <= MIN_WORDS:
-        return 0.0
-    z = model.logit_words(ws)
-    return 1.0 / (1.0 + math.exp(-z)) if z > -50 else 0.0
+    return model.probability_words(ws) if len(ws) > MIN_WORDS else 0.0
 
 
 def _score(model: wording.WordingModel, text: str) -> float:

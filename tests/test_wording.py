@@ -150,17 +150,25 @@ def test_rules_train_writes_a_model_and_names_a_bad_row(tmp_path):
     assert bad.returncode == 2 and f"labelled.jsonl:{len(_rows()) + 1}" in bad.stderr
 
 
-@pytest.mark.parametrize("category", ["defensive", "blame", "dismissive", "impatience"])
-def test_the_bundled_models_are_what_their_data_trains(category, tmp_path):
-    """A model edited by hand, or left behind when its data grew, fails here
-    (remake: python bench/train_models.py)."""
+@pytest.fixture(scope="module")
+def training_rows(tmp_path_factory):
+    """The models' training rows, gathered once for the four categories (as train_models does)."""
     sys.path.insert(0, str(ROOT / "bench"))
     import train_models
 
     if not train_models.wording_data.CORPUS.is_file():
         pytest.skip("../shared/corpus is absent: the models' real sentences are read from it")
+    return train_models.training_rows(tmp_path_factory.mktemp("training"))
+
+
+@pytest.mark.parametrize("category", ["defensive", "blame", "dismissive", "impatience"])
+def test_the_bundled_models_are_what_their_data_trains(category, training_rows):
+    """A model edited by hand, or left behind when its data grew, fails here
+    (remake: python bench/train_models.py)."""
+    import train_models
+
     shipped = wording.load_model(MODELS / f"{category}.tsv")
-    fresh = train_models.build(category, train_models.training_rows(tmp_path))
+    fresh = train_models.build(category, training_rows)
     assert fresh.threshold == shipped.threshold
     assert set(fresh.weights) == set(shipped.weights)
     assert max(abs(fresh.weights[g] - shipped.weights[g]) for g in fresh.weights) < 1e-4
@@ -213,8 +221,10 @@ def test_leaving_a_blind_set_out_scores_it_by_rules_model_and_both():
     for k, cols in table.items():
         tp, fn = int(cols[4]), int(cols[6])
         assert tp + fn == labelled and cols[7].endswith(f"/{clean}"), (k, cols)
-    fresh = next(d.name for d in sorted((ROOT / "tests" / "data").glob("blind*/"))
-                 if json.loads((d / "about.json").read_text())["read"] != "dev")  # the fresh set is never trained on
+    sys.path.insert(0, str(ROOT / "bench"))
+    import quality
+
+    fresh = next(name for name, (_, _, read) in quality.BLIND.items() if read != "dev")  # never trained on
     bad = subprocess.run([sys.executable, script, "--sets", fresh], capture_output=True, text=True,
                          timeout=300, cwd=ROOT)
     assert bad.returncode == 2 and f"not a dev blind set: {fresh}" in bad.stderr

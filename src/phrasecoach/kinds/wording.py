@@ -110,7 +110,10 @@ class WordingModel:
         return self.logit_words(words(sentence))
 
     def probability(self, sentence: str) -> float:
-        z = self.logit(sentence)
+        return self.probability_words(words(sentence))
+
+    def probability_words(self, ws: list[str]) -> float:
+        z = self.logit_words(ws)
         return 1.0 / (1.0 + math.exp(-z)) if z > -50 else 0.0
 
     # ---- the file ------------------------------------------------------------------
