@@ -307,3 +307,24 @@ def test_only_a_greeting_is_left_out(opening, flagged):
     # "Clearly not" is impatience only where it opens the agent's words
     report = picky().check(opening + "clearly not, it's a bank holiday.")
     assert any(f.rule == "PC604" for f in report.findings) is flagged
+
+
+@pytest.mark.parametrize("sign_off", ["Thanks,\nFrame Your Art Studio", "Kind regards,\nMaya\nRoll The Dice Cafe",
+                                      "Best,\nDrive On Academy", "Hang It Framers"])
+def test_a_signature_block_is_not_read(sign_off):
+    """An email's signature names the sender: "Hive on Quay Street" under "Thanks," is no bare
+    instruction to the customer, so no rule reads the lines after a closing line, or a last line
+    that is only a name."""
+    body = "Hi Leo,\n\nYour frame is ready to collect.\n\n"
+    report = picky().check(body + sign_off)
+    assert [f.rule for f in report.findings if f.start >= len(body)] == []
+    # the same words said to the customer are read: a bare instruction is still one
+    said = picky().check(body + sign_off.split("\n")[-1] + " and send us a photo.")
+    assert [f.rule for f in said.findings if f.start >= len(body)] == ["PC102"]
+
+
+@pytest.mark.parametrize("tail", ["Thanks,\nsend the signed form back by Friday",
+                                  "Thanks,\nSend the signed form back by Friday, we can't start without it!"])
+def test_lines_after_a_closing_word_that_are_no_name_are_still_read(tail):
+    report = picky().check("Hi Leo,\n\nYour frame is ready.\n\n" + tail)
+    assert "PC102" in [f.rule for f in report.findings]

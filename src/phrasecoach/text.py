@@ -204,10 +204,45 @@ def core_span(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+# An email's signature block: the lines after a closing line ("Thanks,", "Kind regards,") at the
+# end of a message, or a last line that is only a name ("Sugarloaf Bakery", "Hive on Quay Street").
+# They name the sender; nothing in them is said to the customer, so no rule reads them.
+_VALEDICTION = re.compile(
+    r"(?im)^[ \t]*(?:(?:many\s+|kind(?:est)?\s+|warm(?:est)?\s+|best\s+|with\s+(?:best\s+|kind\s+)?)?"
+    r"(?:regards|thanks|wishes)|thank\s+you|cheers|best|sincerely|yours\s+(?:sincerely|faithfully|truly)"
+    r"|all\s+the\s+best|take\s+care|speak\s+soon|talk\s+soon)[ \t]*[,.!]?[ \t]*\n")
+_NAME_LINE = re.compile(r"(?:[A-Z][\w'’.-]*|&|(?:of|on|the|and|at|for|in|de|la)(?=\s))"
+                        r"(?:[ \t]+(?:[A-Z][\w'’.-]*|&|of|on|the|and|at|for|in|de|la)){0,5}[ \t]*")
+_SIGNATURE_REACH = 400  # a signature is short: look for it only in the message's tail
+
+
+def signature_start(text: str) -> int:
+    """Where a trailing signature block starts (len(text) when there is none)."""
+    base = max(0, len(text) - _SIGNATURE_REACH)
+    tail = text[base:]
+    last = None
+    for last in _VALEDICTION.finditer(tail):
+        pass
+    if last is not None:
+        rest = [line for line in tail[last.end():].splitlines() if line.strip()]
+        if 0 < len(rest) <= 4 and _NAME_LINE.fullmatch(rest[0].strip()) \
+                and all(len(line) <= 60 and not line.rstrip().endswith(("?", "!")) for line in rest):
+            return base + last.end()
+    cut = tail.rstrip().rfind("\n")
+    before = tail[:cut].rstrip(" \t")
+    if cut >= 0 and before.strip() and (before.endswith(("\n", ",")) or not before.strip(" \t")):
+        line = tail[cut + 1:].strip()
+        if _NAME_LINE.fullmatch(line) and len(line) <= 40 and " " in line:
+            return base + cut + 1
+    return len(text)
+
+
 def checked_sentences(text: str) -> list[tuple[int, int]]:
-    """The spans the rules check: each sentence trimmed of chat furniture, empty ones dropped
-    (the engine's, and what the wording models are trained on, so training sees what scoring sees)."""
-    return [c for c in (core_span(text, s, e) for s, e in sentence_spans(text)) if c[1] > c[0]]
+    """The spans the rules check: each sentence trimmed of chat furniture, empty ones dropped,
+    the signature block left out (the engine's, and what the wording models are trained on, so
+    training sees what scoring sees)."""
+    sig = signature_start(text)
+    return [c for c in (core_span(text, s, e) for s, e in sentence_spans(text)) if c[1] > c[0] and c[0] < sig]
 
 
 def past_greetings(text: str, sents: list[tuple[int, int]]) -> list[tuple[int, int]]:

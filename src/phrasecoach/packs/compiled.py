@@ -23,6 +23,7 @@ from ..kinds.phrases import (_LEMMA_REF, choice_count, compile_phrases, count_fo
 from ..kinds.prefilter import Haystack, Literals, literals_hold, required_literals, union_keys, weak
 from ..kinds.templates import FILTERS, render, template_slots
 from ..models import Applicability, Severity, Suggestion
+from ..text import after_greeting
 from .linear import LinearPattern, NotLinear, compile_linear
 from .loader import MAX_PHRASE_FORMS, LoadedRule
 from .schema import RuleSpec
@@ -574,9 +575,11 @@ def _never(*_args, **_kwargs) -> bool:
 
 def _in_scope(scope: str, text: str, m: Match, sent: tuple[int, int]) -> str:
     """The part of the text a sentence-level scope reads: the match, the sentence before or
-    after it, or the whole sentence."""
+    after it, or the whole sentence. A match read from the sentence's start (a detector's) is
+    read past its opening greeting, as the lexical rules read a sentence: "^" in a veto means
+    where the agent's own words start ("Hi Kelly, look on the bright side")."""
     if scope == "match":
-        return text[m.start:m.end]
+        return text[after_greeting(text, m.start, m.end):m.end]
     if scope == "before":
         return text[sent[0]:m.start]
     if scope == "after":

@@ -235,6 +235,12 @@ class ImperativeRequest(Detector):
             return None
         if t.tag_ in ("VBD", "VBN", "VBZ", "VBG", "MD") and not strong:
             return None
+        if t.tag_ in ("VBD", "VBN") and t.lemma_.lower() not in (low, first):
+            return None  # a past form of another verb, its subject dropped as chat drops it: "found it, …"
+        if t.tag_ in ("NN", "NNS", "NNP") and t.dep_ in ("nsubj", "nsubjpass") and nxt is not None and nxt.tag_ == "CD":
+            return None  # a numbered thing the sentence is about: "step 4 catches people out"
+        if t.tag_ == "JJ" and nxt is not None and nxt.tag_ == "IN" and nxt.lower_ in ("for", "from", "to", "at", "by", "until"):
+            return None  # a state, its verb dropped: "ready for collection from 3pm", "free from Monday"
         if t.tag_ != "VB" and (nxt is None or not strong or nxt.tag_ == "IN"):
             # a noun that looks like a verb, read as one: "Cover for hip dysplasia ended at …",
             # "Return of the old unit was logged": a finite verb later in the clause is its verb
