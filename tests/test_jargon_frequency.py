@@ -220,3 +220,24 @@ def _team_pack(folder: Path, options: str) -> Path:
         - "Please send me a PDF of the receipt."
 """)
     return folder
+
+
+@pytest.mark.parametrize("text, terms", [
+    # beside "DoS" and "LoA", "CAS" (3.5, let through alone by its frequency) is the team's too
+    ("Your form is with the DoS now and we'll issue your LoA once the CAS is assigned.", ("DoS", "LoA", "CAS")),
+    ("Her KP has added notes ready for the 2YC check.", ("KP", "2YC")),
+])
+def test_shorthand_in_a_run_is_flagged_together(coach, text, terms):
+    assert flagged(coach, text) == spans(text, *terms)
+
+
+@pytest.mark.parametrize("text, terms", [
+    # known acronyms stay known beside a flagged one
+    ("The WMS note says your VAT invoice is attached as a PDF.", ("WMS",)),
+    # alone, the same capitals pass by frequency
+    ("We'll issue your letter once the CAS is assigned.", ()),
+    # where travel is the topic, three capitals are an airport's
+    ("Your ETD from BOS is 9am, the flight is on time.", ("ETD",)),
+])
+def test_a_run_lifts_only_what_general_english_barely_knows(coach, text, terms):
+    assert flagged(coach, text) == spans(text, *terms)

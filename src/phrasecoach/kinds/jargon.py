@@ -23,6 +23,8 @@ of "the BO can't sell them"; "showing as OS"; "passed to AR"), never where air t
 (airline codes). Where travel is not the topic, three capitals after "the"/"a" and before a noun of
 a team or a system's place (`team_nouns`: "the AML team", "a WMS location"), or that work is handed
 to ("routed to CRM"), are the team's up to `role_zipf`; "our SFO team" stays a place's staff.
+Shorthand comes in runs: in a sentence with one acronym flagged, capitals general English barely
+knows, let through alone by their frequency, are flagged beside it (`dense`).
 """
 
 from __future__ import annotations
@@ -414,6 +416,11 @@ class UnexplainedAcronym(Detector):
         # names ("the LA office", "the DC area"), they are a place of the work ("still at the DC").
         city_pairs: list[str] = []
         city_nouns: list[str] = []  # what a city before a noun names: "area", "office", "traffic"
+        # Shorthand comes in runs: in a sentence with an acronym already flagged (and travel not
+        # the topic), capitals left alone only by their frequency are flagged too where general
+        # English knows them little (three or more below role_zipf and no English word, "the CAS";
+        # two below known_zipf, "her KP").
+        dense: bool = True
 
     def __init__(self, options, ctx):
         super().__init__(options, ctx)
@@ -431,6 +438,7 @@ class UnexplainedAcronym(Detector):
         self.step_after = _word_next(options.step_nouns)
         self.team_after = _word_next(options.team_nouns)
         self.shapes = frozenset(options.shapes)
+        self.dense = options.dense
 
     def quick(self, text: str) -> bool:
         return _TOKEN.search(text) is not None
@@ -440,6 +448,7 @@ class UnexplainedAcronym(Detector):
 
     def find_lexical(self, text: str, start: int, end: int) -> list[Match]:
         out = []
+        spared: list[tuple[int, int, str]] = []  # capitals let through alone (see `dense`)
         if _message_facts(text)["shouted"]:
             return []  # a shouted message
         for m in _TOKEN.finditer(text, start, end):
@@ -488,7 +497,26 @@ class UnexplainedAcronym(Detector):
                       or _explained_in(text, term) or _explained_in(text, caps))
             if not ok:
                 out.append(Match(s, e, groups={"term": term}))
+            elif shape == "caps":
+                spared.append((s, e, term))
+        if out and spared and self.dense and not _mentions(text, "travel", _TRAVEL):
+            # shorthand comes in runs: beside an acronym already flagged, capitals general English
+            # knows little are the team's too ("the DoS … your LoA once the CAS is assigned")
+            for s, e, term in spared:
+                if self._dense_ok(text, term, s, e):
+                    continue
+                out.append(Match(s, e, groups={"term": term}))
+            out.sort(key=lambda m: m.start)
         return out
+
+    def _dense_ok(self, text: str, term: str, s: int, e: int) -> bool:
+        if (term in self.allow or term in self.bodies or term in self.glossary_upper or term in self.known_pairs
+                or _CODE_AFTER.match(text, e) or _signoff(text, s, e) or _EXCLAIMED.match(text, e)):
+            return True
+        if len(term) == 2:
+            return (zipf(term) >= self.known_zipf or is_english_word(term) or _shouting(text, s, e)
+                    or _explained_in(text, term))
+        return not self._rare_team_word(text, term, s, e)
 
     def _caps_ok(self, text: str, term: str, s: int, e: int) -> bool:
         if sum(c.isalpha() for c in term) < self.min_letters or term in self.allow \
@@ -677,6 +705,7 @@ class GlossaryTerm(Detector):
 
     def find_lexical(self, text: str, start: int, end: int) -> list[Match]:
         out = []
+        spared: list[tuple[int, int, str]] = []  # capitals let through alone (see `dense`)
         lead = _NOT_LEAD.search(text, start, end)  # where the sentence's words begin
         lead = lead.start() if lead else end
         for m in self.rx.finditer(text, start, end):
