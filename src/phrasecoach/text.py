@@ -230,7 +230,7 @@ def signature_start(text: str) -> int:
             return base + last.end()
     cut = tail.rstrip().rfind("\n")
     before = tail[:cut].rstrip(" \t")
-    if cut >= 0 and before.strip() and (before.endswith(("\n", ",")) or not before.strip(" \t")):
+    if cut >= 0 and before.strip() and before.endswith(("\n", ",")):
         line = tail[cut + 1:].strip()
         if _NAME_LINE.fullmatch(line) and len(line) <= 40 and " " in line:
             return base + cut + 1

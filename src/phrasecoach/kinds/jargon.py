@@ -705,7 +705,6 @@ class GlossaryTerm(Detector):
 
     def find_lexical(self, text: str, start: int, end: int) -> list[Match]:
         out = []
-        spared: list[tuple[int, int, str]] = []  # capitals let through alone (see `dense`)
         lead = _NOT_LEAD.search(text, start, end)  # where the sentence's words begin
         lead = lead.start() if lead else end
         for m in self.rx.finditer(text, start, end):
