@@ -7,6 +7,7 @@ Here: the prefilters, multi-turn conversations, selection and the schema.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -61,7 +62,8 @@ def test_pc701_and_its_signals_are_rules_in_the_registry():
     # plain words (`problem`, PC7020) is read by PC210/PC218/PC220's `requires:` only
     signals = [r for r in customer if r.spec.signal != "problem"]
     assert {r.id for r in signals} >= {"PC7011", "PC7012", "PC7013", "PC7014", "PC7015", "PC7016"}
-    assert all(r.id.startswith("PC701") and r.spec.signal for r in signals)
+    # PC7010-PC7019 name wordings; PC7021 is the learned one (`--select PC701` brings it too)
+    assert all((r.id.startswith("PC701") or r.id == "PC7021") and r.spec.signal for r in signals)
     assert [r.id for r in customer if r.spec.signal == "problem"] == ["PC7020"]
     (cr,) = _rules().rules
     assert cr.rule is pc701 and {r.id for r in cr.signals} == {r.id for r in signals}
@@ -172,7 +174,7 @@ def test_selection_and_severity_apply_to_pc701():
 
     assert pc701() == ([("PC701", 10)], ["PC7011"])
     assert pc701(ignore=["PC701"]) == ([], [])                  # the rule and its signals (prefix)
-    assert pc701(ignore=["PC7011"]) == ([], [])                 # one signal off: nothing else sees a wait
+    assert pc701(ignore=["PC7011", "PC7021"]) == ([], [])       # signals off: nothing else sees a wait
     assert pc701(select=["PC701"]) == ([("PC701", 10)], ["PC7011"])  # selects its signals too
     assert pc701(select=["command"]) == ([], [])
     assert pc701(severity={"PC701": "error"}) == ([("PC701", 20)], ["PC7011"])
@@ -204,7 +206,8 @@ def test_conversation_rules_are_validated_like_any_rule(tmp_path):
     src = (bundled_packs_dir() / "core" / "conversation.yaml").read_text(encoding="utf-8")
     path = tmp_path / "conversation.yaml"
     path.write_text(src, encoding="utf-8")
-    assert {r.id for r in _load(path)} >= {"PC701", "PC7011"}
+    shutil.copytree(bundled_packs_dir() / "core" / "models", tmp_path / "models")  # PC7021's model
+    assert {r.id for r in _load(path)} >= {"PC701", "PC7011", "PC7021"}
     anchor = "    name: urgency\n"
     path.write_text(src.replace(anchor, anchor + "    lable: typo\n", 1), encoding="utf-8")
     with pytest.raises(PackValidationError) as e:

@@ -174,6 +174,21 @@ def test_the_bundled_models_are_what_their_data_trains(category, training_rows):
     assert max(abs(fresh.weights[g] - shipped.weights[g]) for g in fresh.weights) < 1e-4
 
 
+def test_the_bundled_signal_model_is_what_its_data_trains():
+    """PC7021's model of customer messages, remade from the transcripts and real turns it reads
+    (remake: python bench/train_models.py)."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import train_models
+
+    if not train_models.wording_data.CORPUS.is_file():
+        pytest.skip("../shared/corpus is absent: the real turns' messages are read from it")
+    shipped = wording.load_model(train_models.SIGNAL_MODEL)
+    fresh = train_models.signal_model(train_models.signal_rows())
+    assert fresh.threshold == shipped.threshold
+    assert set(fresh.weights) == set(shipped.weights)
+    assert max(abs(fresh.weights[g] - shipped.weights[g]) for g in fresh.weights) < 1e-4
+
+
 def test_the_threshold_holds_in_each_source_not_only_pooled():
     """Real turns flagged wrongly are not outvoted by a larger written set flagged rightly."""
     ex = ([wording.Example(f"w{i}", i < 50, "a", clean=i >= 50, source="written") for i in range(100)]

@@ -183,7 +183,7 @@ class Scanner:
         return live
 
     def find(self, text: str) -> list[SignalHit]:
-        """The signals in one customer turn, one per overlapping stretch (the longest, then the
+        """The signals in one customer turn, one per overlapping stretch (the highest priority, the longest, then the
         earliest), in text order."""
         return _one_per_stretch(self._hits(text))
 
@@ -336,10 +336,11 @@ def rule_hits(rule: "CompiledRule", text: str) -> list[SignalHit]:
 
 
 def _one_per_stretch(hits: list[SignalHit]) -> list[SignalHit]:
-    """Of overlapping hits, the longest (then the earliest); in text order."""
+    """Of overlapping hits, the highest priority, then the longest, then the earliest; in text
+    order (a learned signal's whole sentence does not swallow a named signal inside it)."""
     if len(hits) < 2:
         return hits
-    hits.sort(key=lambda h: (-(h.end - h.start), h.start))
+    hits.sort(key=lambda h: (-h.priority, -(h.end - h.start), h.start))
     kept: list[SignalHit] = []
     for h in hits:
         if all(h.end <= k.start or k.end <= h.start for k in kept):

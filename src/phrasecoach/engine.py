@@ -128,12 +128,12 @@ class Coach:
                   and r.spec.status != "deprecated"
                   and (included(r.spec.level, settings.level) or r.spec.id in settings.select)]
         # a customer-side signal runs whenever the conversation rule it feeds runs (`--select
-        # PC701` at the default level), and not otherwise, whatever its own level says
+        # PC701` at the default level brings all its signals, PC7021 too), and not otherwise,
+        # whatever its own level says; `--ignore` turns one off
         fed = {r.spec.category for r in chosen if r.spec.match.conversation}
         chosen = [r for r in chosen if r.spec.speaker == "agent" or r.spec.category in fed] + [
             r for r in all_loaded
             if r.spec.speaker != "agent" and r.spec.category in fed and r not in chosen
-            and (not settings.select or any(_selector_matches(s, r) for s in settings.select))
             and not any(_selector_matches(s, r) for s in settings.ignore) and r.spec.status != "deprecated"]
         self.rules: list[CompiledRule] = [
             compile_rule(r, ctx, Severity(settings.severity[r.spec.id]) if r.spec.id in settings.severity else None)

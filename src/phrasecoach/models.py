@@ -49,8 +49,9 @@ CONVERSATION_CATEGORIES = ("missed-acknowledgment",)
 # What a customer-side rule (`speaker: customer`) shows about the customer. The first five call
 # for an acknowledgment (PC701); `problem` is a fault reported in plain words ("two of the
 # cartridges arrived cracked"), which by itself does not, but makes a reply that praises the
-# company's standards a defence (PC210).
-SignalKind = Literal["wait", "repeat-contact", "frustration", "worry", "urgency", "problem"]
+# company's standards a defence (PC210). `feeling` is a message a learned model reads as calling
+# for an acknowledgment where no named signal fired (PC7021); PC701 reads it, nothing else does.
+SignalKind = Literal["wait", "repeat-contact", "frustration", "worry", "urgency", "problem", "feeling"]
 SIGNAL_KINDS: tuple[str, ...] = get_args(SignalKind)
 Category = Literal[
     "command", "defensive", "blame", "dismissive", "jargon", "impatience",
