@@ -19,7 +19,8 @@ lower-case prefix ("eTCV"); a CamelCase name
 ("ServiceNow") is a name, not shorthand. Two capitals ("BO", "EA"), three letters cased like
 "TnS", "-Ops" team names ("LiveOps") and short codes ("R2", "Cat 2") are flagged only where they
 name a team, a system or a step of the work (a noun of the work after them, `role_nouns`; the head
-of "the BO can't sell them"; "showing as OS"; "passed to AR"), never where air travel is the topic
+of "the BO can't sell them" or of "on the WL and"; before a noun after a determiner, "the TP
+insurer", but a state's "a CA address", `place_pairs`; "showing as OS"; "passed to AR"), never where air travel is the topic
 (airline codes). Where travel is not the topic, three capitals after "the"/"a" and before a noun of
 a team or a system's place (`team_nouns`: "the AML team", "a WMS location"), or that work is handed
 to ("routed to CRM"), are the team's up to `role_zipf`; "our SFO team" stays a place's staff.
@@ -70,7 +71,8 @@ _TIER_AFTER = re.compile(r"\s*(?:team|support|agents?|engineers?|techs?|technici
 # work: before a noun of the organisation ("the IG team", "an FM ticket", "TnS queue"; the nouns
 # are the `role_nouns` option), as the head of a noun phrase ("the BO can't sell them", "once the
 # HD clears", "a GA"), as a status ("showing as OS") or where work is handed to them.
-_DET_BEFORE = re.compile(r"\b(?:the|a|an|our|your|their|this|that|its)\s+$", re.I)
+# (seventeenth stop) a possessive is a determiner too: "the buyer's CN", "Kim's PA"
+_DET_BEFORE = re.compile(r"\b(?:the|a|an|our|your|their|this|that|its|\w+['’]s)\s+$", re.I)
 _STATUS_AS_BEFORE = re.compile(r"\b(?:show\w*|mark\w*|class\w*|cod\w*|logg?\w*|flagg?\w*|list\w*|"
                                r"record\w*|fil\w*|treat\w*|categori[sz]\w*|set)\s+as\s+(?:(?:a|an)\s+)?$", re.I)
 _HANDOFF_BEFORE = re.compile(rf"\b(?:(?:{_HANDOFF_VERBS})\s+(?:(?:it|this|that|them|you|your\s+\w+)\s+)?"
@@ -101,6 +103,10 @@ _CAPS_RUN = re.compile(r"(?:\s+[A-Z][A-Z0-9&]{1,5}\b)*")  # more capitals right 
 # After two capitals at the head of a phrase, a preposition: "the AE on your account", "the UW
 # at the insurer". (Known pairs, travel and names are let through before this is asked.)
 _PREPS = frozenset({"on", "at", "for", "from", "in", "with", "about", "of"})
+# (seventeenth stop) words that end a noun phrase: "put her on the WL and flagged it", "the RO or
+# the DI" (two capitals after a determiner and before one of these are the head of their phrase)
+_PHRASE_ENDS = frozenset({"and", "or", "but", "so", "then", "till", "until", "before", "after", "once",
+                          "while", "because", "as", "if", "which", "who", "that"})
 _CHAT_VERBS = frozenset({"cant", "wont", "dont", "didnt", "doesnt", "isnt", "wasnt", "arent", "hasnt",
                          "havent", "couldnt", "shouldnt", "wouldnt", "cannot"})
 _CODE_AFTER = re.compile(r"\s?-?\d{1,5}\b")  # matched at the acronym's end (pos), not on a copy of the rest
@@ -416,6 +422,10 @@ class UnexplainedAcronym(Detector):
         # names ("the LA office", "the DC area"), they are a place of the work ("still at the DC").
         city_pairs: list[str] = []
         city_nouns: list[str] = []  # what a city before a noun names: "area", "office", "traffic"
+        # Two capitals that name a place before a noun ("a CA address", "our TX customers"): US
+        # states and Canadian provinces. Any other pair after a determiner and before a noun is the
+        # team's shorthand ("the TP insurer", "an OW fee").
+        place_pairs: list[str] = []
         # Shorthand comes in runs: in a sentence with an acronym already flagged (and travel not
         # the topic), capitals left alone only by their frequency are flagged too where general
         # English knows them little (three or more below role_zipf and no English word, "the CAS";
@@ -432,6 +442,7 @@ class UnexplainedAcronym(Detector):
         self.known_pairs = {a.upper() for a in options.known_pairs}
         self.city_pairs = {a.upper() for a in options.city_pairs}
         self.city_nouns = {w.lower() for w in options.city_nouns}
+        self.place_pairs = {a.upper() for a in options.place_pairs}
         self.role_after = _word_next(options.role_nouns)
         self.min_letters = options.min_letters
         self.role_zipf = options.role_zipf
@@ -610,12 +621,17 @@ class UnexplainedAcronym(Detector):
         if word[0].isupper():
             return True  # "the KL Gold": part of a name
         w = word.lower().replace("'", "").replace("’", "")
-        if w in _CHAT_VERBS or w in _PREPS:
+        if w in _CHAT_VERBS or w in _PREPS or w in _PHRASE_ENDS:
             return False
         # the head of its phrase where a verb follows ("the HD clears", "the LO was granted"); a
         # modifier where the word may be a noun ("a CA address", "the NY office")
         lemmas = getAllLemmas(w)
-        return not ("AUX" in lemmas or "VERB" in lemmas and "NOUN" not in lemmas)
+        if "AUX" in lemmas or "VERB" in lemmas and "NOUN" not in lemmas:
+            return False
+        # (seventeenth stop) before a noun, the team's too ("the TP insurer", "an OW fee"), but
+        # for a state or province ("a CA address", "our TX customers") or a place's noun ("the NE region")
+        return term in self.place_pairs or w in self.city_nouns
+
 
     def _amp_ok(self, text: str, term: str, s: int, e: int) -> bool:
         """"T&S review" is shorthand; "T&Cs", "B&B" and "M&S" are known to customers."""
