@@ -102,6 +102,7 @@ _NEXT = re.compile(r"\s+([A-Za-z][a-z'’]*)")
 _CAPS_RUN = re.compile(r"(?:\s+[A-Z][A-Z0-9&]{1,5}\b)*")  # more capitals right after: "MSK CATS"
 # After two capitals at the head of a phrase, a preposition: "the AE on your account", "the UW
 # at the insurer". (Known pairs, travel and names are let through before this is asked.)
+_STATE_BEFORE = re.compile(r"\b(?:it(?:[''’]?s|\s+is)|(?:is|are|was|were|still|now|currently|sits?|stuck))\s+(?:still\s+|now\s+|currently\s+)?(?:in|on)\s+$", re.I)
 _PREPS = frozenset({"on", "at", "for", "from", "in", "with", "about", "of"})
 # (seventeenth stop) words that end a noun phrase: "put her on the WL and flagged it", "the RO or
 # the DI" (two capitals after a determiner and before one of these are the head of their phrase)
@@ -611,7 +612,12 @@ class UnexplainedAcronym(Detector):
         if self._role_after(text, e) or _handed_or_marked(before):
             return False
         if not _DET_BEFORE.search(before):
-            return True
+            # (seventeenth stop) a state of the work after "in"/"on" ("it's in AP", "on BO with the
+            # supplier"), not a place ("in CA"), a known pair ("on TV") or a name ("in AP Style")
+            if not _STATE_BEFORE.search(before) or term in self.place_pairs:
+                return True
+            nxt = _NEXT.match(text, e)
+            return bool(nxt and nxt.group(1)[0].isupper() or _NAME_AFTER.match(text, e))
         if text[e: e + 1] in ("'", "’", "#"):
             return True  # "the FA's seat", "your RR# number": a modifier
         nxt = _NEXT.match(text, e)
