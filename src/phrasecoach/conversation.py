@@ -183,8 +183,8 @@ class Scanner:
         return live
 
     def find(self, text: str) -> list[SignalHit]:
-        """The signals in one customer turn, one per overlapping stretch (the highest priority, the longest, then the
-        earliest), in text order."""
+        """The signals in one customer turn, one per overlapping stretch (the highest priority,
+        then the longest, then the earliest), in text order."""
         return _one_per_stretch(self._hits(text))
 
     def fired(self, text: str) -> frozenset[str]:

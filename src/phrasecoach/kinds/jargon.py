@@ -20,10 +20,11 @@ lower-case prefix ("eTCV"); a CamelCase name
 "TnS", "-Ops" team names ("LiveOps") and short codes ("R2", "Cat 2") are flagged only where they
 name a team, a system or a step of the work (a noun of the work after them, `role_nouns`; the head
 of "the BO can't sell them" or of "on the WL and"; before a noun after a determiner, "the TP
-insurer", but a state's "a CA address", `place_pairs`; "showing as OS"; "passed to AR"), never where air travel is the topic
-(airline codes). Where travel is not the topic, three capitals after "the"/"a" and before a noun of
-a team or a system's place (`team_nouns`: "the AML team", "a WMS location"), or that work is handed
-to ("routed to CRM"), are the team's up to `role_zipf`; "our SFO team" stays a place's staff.
+insurer", but not a state's "a CA address", `place_pairs`; a state of the work, "still on BO";
+"showing as OS"; "passed to AR"), never where air travel is the topic (airline codes). Where
+travel is not the topic, three capitals after "the"/"a" and before a noun of a team or a
+system's place (`team_nouns`: "the AML team", "a WMS location"), or that work is handed to
+("routed to CRM"), are the team's up to `role_zipf`; "our SFO team" stays a place's staff.
 Shorthand comes in runs: in a sentence with one acronym flagged, capitals general English barely
 knows, let through alone by their frequency, are flagged beside it (`dense`).
 """
@@ -102,8 +103,10 @@ _NEXT = re.compile(r"\s+([A-Za-z][a-z'’]*)")
 _CAPS_RUN = re.compile(r"(?:\s+[A-Z][A-Z0-9&]{1,5}\b)*")  # more capitals right after: "MSK CATS"
 # After two capitals at the head of a phrase, a preposition: "the AE on your account", "the UW
 # at the insurer". (Known pairs, travel and names are let through before this is asked.)
-_STATE_BEFORE = re.compile(r"\b(?:it(?:[''’]?s|\s+is)|(?:is|are|was|were|still|now|currently|sits?|stuck))\s+(?:still\s+|now\s+|currently\s+)?(?:in|on)\s+$", re.I)
 _PREPS = frozenset({"on", "at", "for", "from", "in", "with", "about", "of"})
+# (seventeenth stop) a state the work is in, said of it: "it's in AP", "still on BO with the supplier"
+_STATE_BEFORE = re.compile(r"\b(?:it(?:['’]?s|\s+is)|is|are|was|were|still|now|currently|sits?|stuck)\s+"
+                           r"(?:still\s+|now\s+|currently\s+)?(?:in|on)\s+$", re.I)
 # (seventeenth stop) words that end a noun phrase: "put her on the WL and flagged it", "the RO or
 # the DI" (two capitals after a determiner and before one of these are the head of their phrase)
 _PHRASE_ENDS = frozenset({"and", "or", "but", "so", "then", "till", "until", "before", "after", "once",
@@ -637,7 +640,6 @@ class UnexplainedAcronym(Detector):
         # (seventeenth stop) before a noun, the team's too ("the TP insurer", "an OW fee"), but
         # for a state or province ("a CA address", "our TX customers") or a place's noun ("the NE region")
         return term in self.place_pairs or w in self.city_nouns
-
 
     def _amp_ok(self, text: str, term: str, s: int, e: int) -> bool:
         """"T&S review" is shorthand; "T&Cs", "B&B" and "M&S" are known to customers."""
