@@ -39,6 +39,7 @@ from pathlib import Path
 
 from phrasecoach import Coach
 from phrasecoach.goldset import (CATEGORIES, Tally, conversation_tally, evaluate, judged_files, judged_tally,
+                                  transcript_labels,
                                  load_gold, missed_ack_items, missed_ack_tally, rule_table, safe_tally)
 from phrasecoach.levels import LEVELS, MEASURED_FILE, MIN_JUDGED, MIN_LOWER_BOUND, MIN_PRECISION, wilson
 from phrasecoach.text import customer_context
@@ -315,8 +316,7 @@ def print_missed_ack(coach: Coach, errors: bool = False, writers: set[str] | Non
             rows = [json.loads(x) for x in path.read_text("utf-8").splitlines() if x.strip()]
             if path.parent.name == "written":
                 rows = [r for r in rows if by_writers(r, writers)]
-            sets.append((name, [(r["turns"], {i: i in set(r["missed"]) for i, t in enumerate(r["turns"])
-                                              if t["speaker"] == "agent"}) for r in rows], dev))
+            sets.append((name, [(r["turns"], transcript_labels(r)) for r in rows], dev))
     print("\nmissed acknowledgment (PC701, as `phrasecoach score` applies it), per labelled agent turn")
     for name, items, dev in sets:
         mistakes = [] if errors and dev else None

@@ -105,14 +105,14 @@ SIGNAL_MODEL = MODELS / "needs-ack.tsv"
 # transcripts; real turns): the lowest threshold (in steps of 0.05) that keeps both at or above
 # it is the model's. The listed signals alone give 0.97 and 0.89 (the real figure tuned on).
 SIGNAL_BOUND = 0.8
-SIGNAL_MIN_WORDS = 1  # the rule's `min_words`: a sentence needs more words than this to be scored
 REAL_TURNS = (("gold-dev", "dev.jsonl"), ("replies-dev", "replies-dev.jsonl"))
 
 
 def _transcript_items(path: Path) -> list[tuple[str, list[dict], dict[int, bool]]]:
+    from phrasecoach.goldset import transcript_labels
+
     rows = [json.loads(x) for x in path.read_text("utf-8").splitlines() if x.strip()]
-    return [(r["id"], r["turns"], {i: i in set(r["missed"]) for i, t in enumerate(r["turns"])
-                                   if t["speaker"] == "agent"}) for r in rows]
+    return [(r["id"], r["turns"], transcript_labels(r)) for r in rows]
 
 
 def signal_rows() -> list[dict]:
@@ -152,7 +152,17 @@ def signal_rows() -> list[dict]:
     return out
 
 
-def message_score(model, text: str) -> float:
+def signal_min_words() -> int:
+    """The rule's own `min_words` (rules/core/conversation.yaml): a sentence needs more words."""
+    from phrasecoach.kinds.wording import WordingOptions
+    from phrasecoach.packs.loader import bundled_packs_dir, load_rule_file
+
+    (spec,) = [r.spec for r in load_rule_file(bundled_packs_dir() / "core" / "conversation.yaml", "core", True)
+               if r.spec.id == SIGNAL_RULE]
+    return WordingOptions(**spec.match.options).min_words
+
+
+def message_score(model, text: str, min_words: int) -> float:
     """The model's highest probability over the message's sentences, as the rule reads it."""
     from phrasecoach.kinds.wording import sentence_words
     from phrasecoach.text import sentence_spans
@@ -160,7 +170,7 @@ def message_score(model, text: str) -> float:
     best = 0.0
     for s, e in sentence_spans(text) or [(0, len(text))]:
         ws = sentence_words(text[s:e])
-        if len(ws) > SIGNAL_MIN_WORDS:
+        if len(ws) > min_words:
             best = max(best, model.probability_words(ws))
     return best
 
@@ -171,12 +181,13 @@ def signal_model(rows: list[dict]):
 
     examples = [wording.Example(r["text"], r["positive"], r["group"], source=r["source"]) for r in rows]
     fold = wording.fold_of(sorted({e.group for e in examples}), 10)
+    min_words = signal_min_words()
     scores = [0.0] * len(rows)
     for k in sorted(set(fold.values())):
         model = wording.fit([e for e in examples if fold[e.group] != k], "missed-acknowledgment")
         for i, e in enumerate(examples):
             if fold[e.group] == k:
-                scores[i] = message_score(model, e.text)
+                scores[i] = message_score(model, e.text, min_words)
     chosen, figs = 0.95, {}
     for k in range(2, 20):
         th, figs = k / 20, {}

@@ -233,6 +233,12 @@ def rule_table(coach, dev: Tally, judged: Tally) -> dict[str, dict]:
     return out
 
 
+def transcript_labels(row: dict) -> dict[int, bool]:
+    """{agent turn index: missed acknowledgment?} of a written transcript ({turns, missed})."""
+    missed = set(row["missed"])
+    return {i: i in missed for i, t in enumerate(row["turns"]) if t["speaker"] == "agent"}
+
+
 def missed_ack_items(path: Path, corpus: Path) -> list[tuple[list[dict], dict[int, bool]]]:
     """(conversation turns, {labelled agent turn: missed acknowledgment?}) per gold row."""
     rows = [json.loads(x) for x in Path(path).read_text("utf-8").splitlines() if x.strip()]
